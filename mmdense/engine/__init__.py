@@ -1,0 +1,5 @@
+from .model_wrappers import CPUDistributedDataParallel
+from .optim_wrappers import CPUAmpOptimWrapper
+from .runner import Runner
+
+__all__ = ['CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner']

@@ -1,0 +1,1 @@
+"""Metrics and result tables (filled by the transfer benchmarks)."""

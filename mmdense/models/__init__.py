@@ -1,0 +1,1 @@
+"""Algorithms, necks, heads, losses and memories of mmdense."""
