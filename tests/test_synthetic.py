@@ -11,9 +11,10 @@ import pytest
 from PIL import Image
 
 from mmdense.datasets.synthetic import (CLASSES, LABEL_MAPS, MANIFEST,
-                                        MIN_AREA, STUFF, encode_semantic,
-                                        load_manifest, make_scene,
-                                        make_synthetic_datasets, render_scene)
+                                        MIN_AREA, STUFF, coco_categories,
+                                        encode_semantic, load_manifest,
+                                        make_scene, make_synthetic_datasets,
+                                        render_scene)
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = dict(
@@ -104,7 +105,6 @@ def test_label_maps_match_stock_class_lists():
     from mmdet.datasets import CocoDataset, VOCDataset
     from mmseg.datasets import (ADE20KDataset, CityscapesDataset,
                                 PascalVOCDataset)
-    from mmdense.datasets.synthetic import coco_categories
     cats = coco_categories()
     assert len(cats) == 80 and len({c['id'] for c in cats}) == 80
     assert tuple(c['name'] for c in cats) == CocoDataset.METAINFO['classes']
@@ -161,6 +161,7 @@ def test_idempotent_rebuild_and_safety(tmp_path):
     stamp = manifest.stat().st_mtime_ns
     make_synthetic_datasets(tmp_path, formats=['cityscapes'], **small)
     assert manifest.stat().st_mtime_ns == stamp  # up to date: skipped
+    assert (tmp_path / 'cityscapes').stat().st_mode & 0o777 == 0o755
 
     make_synthetic_datasets(
         tmp_path, formats=['cityscapes'], **{

@@ -78,7 +78,7 @@ import numpy as np
 from PIL import Image
 
 #: Bump when the rendering or a format writer changes: roots are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MANIFEST = '_SUCCESS.json'
 FORMATS = ('coco', 'voc', 'cityscapes', 'ade20k')
 
@@ -395,10 +395,10 @@ def voc_palette() -> List[int]:
     palette = []
     for index in range(256):
         rgb = [0, 0, 0]
-        for bit in range(8):
+        for bit in range(8):  # index bit 3b+c -> bit 7-b of channel c
             for channel in range(3):
-                rgb[channel] |= ((index >>
-                                  (3 * bit + channel)) & 1) << (7 - bit)
+                if index >> (3 * bit + channel) & 1:
+                    rgb[channel] |= 0x80 >> bit
         palette += rgb
     return palette
 
@@ -575,10 +575,12 @@ def _write_voc_images(year_root: Path, build: BuildParams,
     """
     year = year_root.name
     ids = {}
+    count = 0
     for split, num, seg_class, seg_aug in sets:
         ids[split] = []
         for scene in build.scenes(split, num):
-            name = image_id(sum(map(len, ids.values())))
+            name = image_id(count)
+            count += 1
             ids[split].append(name)
             _write_image(year_root / 'JPEGImages' / f'{name}.jpg', scene.image)
             _mkparent(year_root / 'Annotations' / f'{name}.xml').write_text(
@@ -650,10 +652,9 @@ def _write_cityscapes(root: Path, build: BuildParams) -> dict:
 def _write_ade20k(root: Path, build: BuildParams) -> dict:
     data_root = root / 'ADEChallengeData2016'
     counts = {}
-    for split, num, folder, prefix in (('train', build.num_train, 'training',
-                                        'ADE_train'),
-                                       ('val', build.num_val, 'validation',
-                                        'ADE_val')):
+    splits = (('train', build.num_train, 'training', 'ADE_train'),
+              ('val', build.num_val, 'validation', 'ADE_val'))
+    for split, num, folder, prefix in splits:
         for index, scene in enumerate(build.scenes(split, num)):
             name = f'{prefix}_{index + 1:08d}'
             _write_image(data_root / 'images' / folder / f'{name}.jpg',
@@ -761,6 +762,7 @@ def _build_format(out_dir: Path, fmt: str, build: BuildParams,
             f'{final} exists and was not written by the synthetic data '
             'generator; refusing to replace it (choose another out_dir)')
     tmp = Path(tempfile.mkdtemp(prefix=f'.{spec.folder}.', dir=out_dir))
+    tmp.chmod(0o755)  # mkdtemp makes it private
     try:
         counts = spec.write(tmp, build)
         _write_json(
