@@ -21,7 +21,7 @@ echo "[mmdense] python: $(command -v python)"
 if python "$MMDENSE_ROOT/tools/misc/check_install.py" >/dev/null 2>&1; then
     echo "[mmdense] all requirements are installed"
 else
-    python "$MMDENSE_ROOT/tools/misc/check_install.py"
+    python "$MMDENSE_ROOT/tools/misc/check_install.py" || true
     echo "[mmdense] installing (PIP_FIND_LINKS=${PIP_FIND_LINKS:-<unset>})"
     (
         set -e
