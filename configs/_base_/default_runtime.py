@@ -8,6 +8,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 
+# records which weights (student / teacher) transfer, for the exporter
+custom_hooks = [dict(type='TransferMetaHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -1,5 +1,9 @@
+from .hooks import TransferMetaHook
 from .model_wrappers import CPUDistributedDataParallel
 from .optim_wrappers import CPUAmpOptimWrapper
 from .runner import Runner
 
-__all__ = ['CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner']
+__all__ = [
+    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
+    'TransferMetaHook'
+]

@@ -1,0 +1,30 @@
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmdense.registry import HOOKS
+
+
+@HOOKS.register_module()
+class TransferMetaHook(Hook):
+    """Records in every checkpoint which weights transfer downstream.
+
+    ``checkpoint['meta']['transfer'] = dict(source=<the method's default,
+    'teacher' or 'student'>, student={downstream prefix: prefix here},
+    teacher={...})``, e.g. ``teacher={'backbone.': 'teacher_backbone.',
+    'neck.': 'teacher_decoder.'}``;
+    ``tools/model_converters/extract_transfer_weights.py`` follows it.
+    Models without ``transfer_prefixes`` (plain mmpretrain ones) transfer
+    their student ``backbone.``.
+    """
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        if hasattr(model, 'transfer_prefixes'):
+            info = dict(
+                source=model.transfer,
+                student=model.transfer_prefixes('student'),
+                teacher=model.transfer_prefixes('teacher'))
+        else:
+            info = dict(source='student', student={'backbone.': 'backbone.'})
+        checkpoint.setdefault('meta', {})['transfer'] = info

@@ -1,0 +1,151 @@
+import copy
+from typing import Dict, Optional
+
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmdense.registry import MODELS
+from ..utils.teacher import make_teacher
+from .dense_contrastive import DenseContrastive
+
+
+def _decoder_channels(decoder: nn.Module) -> list:
+    """Output channels of each decoder level (mmdet FPN or FCNDecoder)."""
+    if hasattr(decoder, 'out_channels_list'):
+        return list(decoder.out_channels_list)
+    return [decoder.out_channels] * decoder.num_outs
+
+
+@MODELS.register_module()
+class DeCon(DenseContrastive):
+    """Joint encoder-decoder contrastive pre-training (Quetin, Ghosh, Maleki,
+    "DeCon", WACV 2026), wrapping an encoder-only dense method.
+
+    The base method is the ``head`` (SlotCon as published, DenseCL as our
+    extension) applied to C5 (the encoder loss) and, with a fresh copy of its
+    own (projector, prototypes, predictor, centre or queues, EMA teacher), to
+    the decoder's output(s) (the decoder loss):
+    ``L = w * L_enc + (1 - w) * mean over decoder levels of L_dec``. No
+    gradient is stopped: the decoder loss trains the encoder too.
+
+    The decoder is the downstream toolbox's own module, registered under the
+    key prefix it has downstream (``decoder_key``), so its weights load 1:1:
+    ``mmdet.FPN`` as ``neck`` (Mask R-CNN), :class:`FCNDecoder` as
+    ``decode_head`` (its ``convs``; FCN segmentation).
+
+    Args:
+        decoder (dict): the decoder; for an FPN: 256 channels, inputs res2-res5,
+            ``num_outs=4`` (no P6), the benchmark neck's ``norm_cfg``.
+        decoder_key (str): attribute / key prefix: ``'neck'`` or
+            ``'decode_head'``.
+        decoder_head (dict, optional): overrides of the head config for the
+            decoder levels (``in_channels`` is set from the decoder).
+        encoder_loss_weight (float): w in [0, 1). Defaults to 0.5.
+        levels (str): ``'single'`` (finest decoder output: DeCon-SL) or
+            ``'multi'`` (every output, one head each, equal-weight mean:
+            DeCon-ML).
+        channel_dropout (float): ``Dropout2d`` probability on the FPN's
+            lateral (skip) features from res2-res4 (never res5), student
+            decoder only, pre-training only. Defaults to 0.0 (authors' code).
+        **kwargs: as :class:`DenseContrastive` (``backbone`` must return all
+            stages the decoder takes, e.g. ``out_indices=(0, 1, 2, 3)``).
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 decoder: dict,
+                 decoder_key: str = 'neck',
+                 decoder_head: Optional[dict] = None,
+                 encoder_loss_weight: float = 0.5,
+                 levels: str = 'single',
+                 channel_dropout: float = 0.0,
+                 **kwargs) -> None:
+        if not 0 <= encoder_loss_weight < 1:
+            raise ValueError(
+                f'DeCon: encoder_loss_weight={encoder_loss_weight} must be in '
+                '[0, 1); with w = 1 the decoder would get no loss. For '
+                'encoder-only pre-training use the base method (e.g. '
+                "type='SlotCon') without a decoder.")
+        if levels not in ('single', 'multi'):
+            raise ValueError(f"DeCon: levels must be 'single' or 'multi', got "
+                             f'{levels!r}')
+        if decoder_key in ('backbone', 'head', 'data_preprocessor'):
+            raise ValueError(f'DeCon: decoder_key {decoder_key!r} is taken')
+        super().__init__(backbone=backbone, head=head, **kwargs)
+        self.decoder_key = decoder_key
+        if getattr(self, decoder_key, None) is None and hasattr(
+                self, decoder_key):
+            delattr(self, decoder_key)  # the parent's empty `neck = None`
+        self.add_module(decoder_key, MODELS.build(decoder))
+        self.teacher_decoder = make_teacher(self.decoder)
+        channels = _decoder_channels(self.decoder)
+        if levels == 'single':
+            channels = channels[:1]
+        self.encoder_loss_weight = encoder_loss_weight
+        self.decoder_heads = nn.ModuleList()
+        for c in channels:
+            cfg = copy.deepcopy(head)
+            cfg.update(decoder_head or {})
+            cfg['in_channels'] = c
+            self.decoder_heads.append(MODELS.build(cfg))
+        self.channel_dropout = channel_dropout
+        if channel_dropout > 0:
+            self._add_channel_dropout(channel_dropout)
+
+    @property
+    def decoder(self) -> nn.Module:
+        return getattr(self, self.decoder_key)
+
+    def _add_channel_dropout(self, p: float) -> None:
+        laterals = getattr(self.decoder, 'lateral_convs', None)
+        if laterals is None:
+            raise ValueError('DeCon: channel_dropout needs an FPN decoder '
+                             '(lateral connections)')
+
+        def drop(module, args, output):
+            return F.dropout2d(output, p, training=module.training)
+
+        # res2-res4 laterals; never the top (res5) one
+        for lateral in list(laterals)[:-1]:
+            lateral.register_forward_hook(drop)
+
+    # ----------------------------------------------------------------- parts
+    def level_heads(self) -> Dict[str, nn.Module]:
+        heads = {'enc': self.head}
+        heads.update(
+            {f'dec{i}': h for i, h in enumerate(self.decoder_heads)})
+        return heads
+
+    def teacher_pairs(self) -> list:
+        return super().teacher_pairs() + [(self.teacher_decoder,
+                                           self.decoder)]
+
+    def transfer_prefixes(self, source: str):
+        prefixes = super().transfer_prefixes(source)
+        key = f'{self.decoder_key}.'
+        prefixes[key] = 'teacher_decoder.' if source == 'teacher' else key
+        return prefixes
+
+    def _levels(self, feats, decoder) -> dict:
+        out = {'enc': feats[-1]}
+        decoded = decoder(tuple(feats))
+        out.update({f'dec{i}': decoded[i]
+                    for i in range(len(self.decoder_heads))})
+        return out
+
+    def student_features(self, img):
+        return self._levels(self.backbone(img), self.decoder)
+
+    def teacher_features(self, img):
+        return self._levels(self.teacher_backbone(img), self.teacher_decoder)
+
+    def weight_losses(self, losses: Dict[str, dict]) -> dict:
+        w = self.encoder_loss_weight
+        n = len(self.decoder_heads)
+        out = {f'enc_{k}': w * v for k, v in losses['enc'].items()}
+        for level, level_losses in losses.items():
+            if level != 'enc':
+                out.update({f'{level}_{k}': (1 - w) / n * v
+                            for k, v in level_losses.items()})
+        return out

@@ -1,0 +1,124 @@
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.logging import MessageHub
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+
+from mmdense.registry import MODELS
+from ..utils.geometry import views_geometry
+from ..utils.teacher import (ema_update_, make_teacher, shuffle_batch,
+                             teacher_momentum, unshuffle_batch)
+
+
+@MODELS.register_module()
+class DenseContrastive(BaseSelfSupervisor):
+    """Student / EMA-teacher dense contrastive pre-training of a backbone.
+
+    The method lives in ``head`` (:class:`DenseCLHead`, :class:`SlotConHead`):
+    it owns its projector(s), their teacher copies, queues or centres, and
+    says which views the student and the teacher encode.  This class runs
+    the encoders, advances the teacher once per iteration and hands the last
+    backbone stage (C5) to the head.  :class:`DeCon` adds a decoder.
+
+    Args:
+        backbone (dict): the encoder (``mmpretrain.ResNet``).
+        head (dict): the method's head.
+        teacher_momentum (float): m in ``t = m t + (1 - m) s`` (papers'
+            convention): 0.999 for DenseCL, 0.99 (start) for SlotCon.
+        momentum_schedule (str): ``'constant'`` or ``'cosine'`` (m -> 1 over
+            training; needs ``max_iters`` from the Runner).
+        shuffle_bn (bool): shuffle the teacher's batch across processes
+            (MoCo / DenseCL); nothing happens in one process.
+        transfer (str): which weights transfer downstream, ``'student'`` or
+            ``'teacher'``; recorded in the checkpoint's ``meta``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 teacher_momentum: float = 0.99,
+                 momentum_schedule: str = 'cosine',
+                 shuffle_bn: bool = False,
+                 transfer: str = 'teacher',
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg=None) -> None:
+        super().__init__(
+            backbone=backbone,
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if transfer not in ('student', 'teacher'):
+            raise ValueError(f"transfer must be 'student' or 'teacher', got "
+                             f'{transfer!r}')
+        self.teacher_backbone = make_teacher(self.backbone)
+        self.teacher_momentum = teacher_momentum
+        self.momentum_schedule = momentum_schedule
+        self.shuffle_bn = shuffle_bn
+        self.transfer = transfer
+        self.max_iters: Optional[int] = None  # else the Runner's max_iters
+        self.register_buffer('step', torch.zeros((), dtype=torch.long))
+        self.momentum_at(0)  # fail early on a bad schedule / missing iters
+
+    # ----------------------------------------------------------------- parts
+    def level_heads(self) -> Dict[str, torch.nn.Module]:
+        return {'': self.head}
+
+    def teacher_pairs(self) -> list:
+        pairs = [(self.teacher_backbone, self.backbone)]
+        for head in self.level_heads().values():
+            pairs += head.teacher_pairs()
+        return pairs
+
+    def student_features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:
+        return {'': self.backbone(img)[-1]}
+
+    def teacher_features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:
+        return {'': self.teacher_backbone(img)[-1]}
+
+    def weight_losses(self, losses: Dict[str, dict]) -> dict:
+        return losses['']
+
+    def transfer_prefixes(self, source: str) -> Dict[str, str]:
+        """Downstream key prefix -> prefix of the ``source`` (``'student'``
+        or ``'teacher'``) weights, e.g. ``{'backbone.': 'teacher_backbone.'}``.
+        """
+        return {'backbone.': 'teacher_backbone.'
+                if source == 'teacher' else 'backbone.'}
+
+    # -------------------------------------------------------------- training
+    def momentum_at(self, step: int) -> float:
+        max_iters = self.max_iters
+        if max_iters is None and self.momentum_schedule == 'cosine':
+            max_iters = MessageHub.get_current_instance().get_info(
+                'max_iters')
+            if max_iters is None and step == 0:
+                return self.teacher_momentum  # built outside a Runner
+        return teacher_momentum(self.teacher_momentum,
+                                self.momentum_schedule, step, max_iters)
+
+    def _teacher_forward(self, img: torch.Tensor):
+        img, idx = shuffle_batch(img) if self.shuffle_bn else (img, None)
+        return {k: unshuffle_batch(v, idx)
+                for k, v in self.teacher_features(img).items()}
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: list,
+             **kwargs) -> dict:
+        step = int(self.step)
+        ema_update_(self.teacher_pairs(), self.momentum_at(step))
+        self.step += 1
+        geometry = views_geometry(data_samples, inputs[0].device) \
+            if data_samples and 'view_boxes' in data_samples[0] else None
+        heads = self.level_heads()
+        any_head = next(iter(heads.values()))
+        student = {v: self.student_features(inputs[v])
+                   for v in any_head.student_views}
+        with torch.no_grad():
+            teacher = {v: self._teacher_forward(inputs[v])
+                       for v in any_head.teacher_views}
+        losses = {
+            level: head.loss({v: f[level] for v, f in student.items()},
+                             {v: f[level] for v, f in teacher.items()},
+                             geometry, step)
+            for level, head in heads.items()
+        }
+        return self.weight_losses(losses)

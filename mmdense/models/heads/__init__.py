@@ -1,0 +1,7 @@
+from .densecl_head import DenseCLHead, dense_correspondence
+from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
+
+__all__ = [
+    'DenseCLHead', 'SlotConHead', 'SemanticGrouping', 'dense_correspondence',
+    'slot_presence'
+]

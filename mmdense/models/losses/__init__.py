@@ -1,0 +1,3 @@
+from .contrastive import info_nce, soft_cross_entropy
+
+__all__ = ['info_nce', 'soft_cross_entropy']

@@ -1,0 +1,3 @@
+from .queue import ContrastQueue
+
+__all__ = ['ContrastQueue']

@@ -1,0 +1,3 @@
+from .fcn_decoder import FCNDecoder
+
+__all__ = ['FCNDecoder']
