@@ -94,11 +94,13 @@ class DenseCLHead(BaseModule):
                 2, match.unsqueeze(1).expand(-1, k_dense.shape[1], -1))
         q = F.normalize(q, dim=1)
         q_dense = F.normalize(q_dense, dim=1)
-        loss_global = info_nce(q, k, self.queue.keys, self.temperature)
+        # the queues are updated in place below, before backward: use copies
+        loss_global = info_nce(q, k, self.queue.keys.clone(),
+                               self.temperature)
         dim = q_dense.shape[1]
         loss_dense = info_nce(
             q_dense.transpose(1, 2).reshape(-1, dim),
-            k_pos.transpose(1, 2).reshape(-1, dim), self.dense_queue.keys,
+            k_pos.transpose(1, 2).reshape(-1, dim), self.dense_queue.keys.clone(),
             self.temperature)
         lam = self.loss_lambda if step >= self.dense_warmup_iters else 0.
         self.queue.enqueue(k)

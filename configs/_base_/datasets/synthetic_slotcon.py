@@ -1,0 +1,38 @@
+# SlotCon's views (see coco_slotcon.py) at 64 px on the synthetic COCO+
+# (train2017 + unlabeled2017) of tools/dataset_converters/make_synthetic.py,
+# batch 8, for CPU demos and tests.
+_base_ = ['./coco_slotcon.py']
+data_root = 'data/synthetic/coco/'
+crop_size = 64
+
+# the base views with a smaller crop (a view's crop is its first transform)
+crop = dict(_base_.crop, scale=crop_size)
+view_pipeline1 = [crop, *_base_.view_pipeline1[1:]]
+view_pipeline2 = [crop, *_base_.view_pipeline2[1:]]
+train_pipeline = [
+    _base_.train_pipeline[0],
+    dict(_base_.train_pipeline[1],
+         transforms=[view_pipeline1, view_pipeline2]),
+    _base_.train_pipeline[2],
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    dataset=dict(
+        _delete_=True,
+        type='ConcatDataset',
+        datasets=[
+            dict(
+                type='UnlabeledImageDataset',
+                data_root=data_root,
+                ann_file='annotations/instances_train2017.json',
+                data_prefix=dict(img_path='train2017/'),
+                pipeline=train_pipeline),
+            dict(
+                type='UnlabeledImageDataset',
+                data_root=data_root,
+                ann_file='annotations/image_info_unlabeled2017.json',
+                data_prefix=dict(img_path='unlabeled2017/'),
+                pipeline=train_pipeline),
+        ]))

@@ -1,0 +1,22 @@
+# DenseCL (Wang et al., CVPR 2021), ResNet-50; facts in DESIGN.md section 3.
+model = dict(
+    type='DenseCL',
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        out_indices=(3, ),
+        norm_cfg=dict(type='BN'),
+        zero_init_residual=False),
+    head=dict(
+        type='DenseCLHead',
+        in_channels=2048,
+        hid_channels=2048,
+        out_channels=128,
+        queue_len=65536,
+        temperature=0.2,
+        loss_lambda=0.5,
+        dense_warmup_iters=1000),
+    teacher_momentum=0.999,  # papers' convention (keeps 99.9 %)
+    momentum_schedule='constant',
+    shuffle_bn=True,
+    transfer='student')
