@@ -145,6 +145,10 @@ class SlotConHead(BaseModule):
             keys = torch.cat(all_gather(keys), dim=0)
             present_all = torch.cat(all_gather(present_all), dim=0)
         key_idx = present_all.nonzero().squeeze(1)
+        if self.training and len(query_idx) < 2:
+            # the predictor's BatchNorm needs two slots; with one (tiny
+            # batches only) this term is skipped, keeping the graph
+            return slots_s.sum() * 0.
         queries = F.normalize(
             self.predictor(slots_s.flatten(0, 1)[query_idx]), dim=1)
         logits = queries @ keys[key_idx].t().to(queries.dtype)
