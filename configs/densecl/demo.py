@@ -20,9 +20,9 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
 max_iters = 20
+# warm-up, then constant: `--cfg-options train_cfg.max_iters=N` is enough
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_iters, by_epoch=False, begin=0,
-         end=max_iters)
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 default_hooks = dict(

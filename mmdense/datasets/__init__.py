@@ -1,11 +1,14 @@
 from .synthetic import make_synthetic_datasets
 from .transforms import fix_mmcv_adjust_hue
 from .unlabeled import UnlabeledImageDataset
+from .views import (GEOMETRY_META_KEYS, MultiViewWithGeometry,
+                    RandomResizedCropWithBox)
 
 # mmcv 2.1.0's adjust_hue overflows under numpy 2 for negative hue factors;
 # every pipeline that jitters hue (MoCo v2's ColorJitter) goes through it.
 fix_mmcv_adjust_hue()
 
 __all__ = [
-    'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue'
+    'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue',
+    'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'GEOMETRY_META_KEYS'
 ]

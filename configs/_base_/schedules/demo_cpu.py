@@ -12,8 +12,6 @@ optim_wrapper = dict(
         }))
 max_iters = 20
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
-    dict(type='CosineAnnealingLR', T_max=max_iters - 2, by_epoch=False,
-         begin=2, end=max_iters)
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
 ]
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters)
