@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 import re
 
+import pytest
 import torch
 from conftest import REPO, run_tool
 
@@ -63,10 +64,12 @@ def test_train_amp_on_cpu_uses_bf16_autocast(run_dir):
     assert len(_losses(log)) == 2
 
 
-def test_dist_train_two_cpu_processes(run_dir):
+@pytest.mark.parametrize('config', [DEMO, 'configs/decon/demo.py'])
+def test_dist_train_two_cpu_processes(run_dir, config):
+    # DenseCL: queues gathered, shuffle-BN; DeCon: SyncBN -> BN under gloo
     work = str(run_dir / 'work')
     log = run_tool([
-        'tools/dist_train.sh', DEMO, '2', '--work-dir', work,
+        'tools/dist_train.sh', osp.join(REPO, config), '2', '--work-dir', work,
         '--cfg-options', 'train_cfg.max_iters=4',
         'default_hooks.logger.interval=1', *FAST
     ], cwd=run_dir)

@@ -12,3 +12,6 @@ model = dict(
     decoder_key='neck',
     encoder_loss_weight=0.5,
     levels='single')
+# single-level: the FPN's P3-P5 output convs get no loss (they transfer at
+# their initialisation, as in the authors' code)
+find_unused_parameters = True

@@ -14,3 +14,6 @@ model = dict(
     encoder_loss_weight=0.5,
     levels='single',
     channel_dropout=0.0)
+# single-level: the FPN's P3-P5 output convs get no loss (they transfer at
+# their initialisation, as in the authors' code)
+find_unused_parameters = True

@@ -1,0 +1,12 @@
+# DenseCL on ImageNet-1K, ResNet-50, 200 epochs, 8 x 32, SGD lr 0.03 cosine.
+_base_ = [
+    '../_base_/models/densecl_r50.py',
+    '../_base_/datasets/coco_mocov2_geometry.py',
+    '../_base_/schedules/sgd_coslr_200e.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/imagenet/'
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='', data_root=data_root, data_prefix=dict(img_path='train/')))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
