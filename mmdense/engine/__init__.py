@@ -1,9 +1,10 @@
 from .hooks import TransferMetaHook
 from .model_wrappers import CPUDistributedDataParallel
+from .pretrained import LoadPretrainedHook, load_pretrained
 from .optim_wrappers import CPUAmpOptimWrapper
 from .runner import Runner
 
 __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
-    'TransferMetaHook'
+    'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained'
 ]

@@ -1,0 +1,178 @@
+"""Loud, exact loading of pre-trained weights into a fine-tuning model."""
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+
+from mmdense.registry import HOOKS
+
+
+class PretrainedLoadError(RuntimeError):
+    """Raised when pre-trained weights do not load exactly."""
+
+
+def _diff(title: str, keys: Sequence[str], limit: int = 12) -> str:
+    keys = sorted(keys)
+    more = f' ... (+{len(keys) - limit} more)' if len(keys) > limit else ''
+    return f'\n  {title} ({len(keys)}): {keys[:limit]}{more}'
+
+
+def read_weights(path: str) -> Dict[str, torch.Tensor]:
+    """A weights-only checkpoint's ``state_dict`` (the exporter's output)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'pre-trained checkpoint "{path}" not found')
+    try:
+        ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:
+        raise PretrainedLoadError(
+            f'{path} is not a weights-only checkpoint ({type(err).__name__}). '
+            'Pre-training checkpoints carry training state: export the '
+            'weights first with tools/model_converters/export_weights.py '
+            '(or extract_transfer_weights.py).') from err
+    return ckpt.get('state_dict', ckpt)
+
+
+def load_pretrained(model: torch.nn.Module,
+                    path: str,
+                    weights: Optional[Dict[str, torch.Tensor]] = None,
+                    groups: Sequence[str] = ('backbone', ),
+                    key_map: Optional[Dict[str, str]] = None,
+                    allow_partial: bool = False) -> Dict[str, str]:
+    """Load the groups ``groups`` (key prefixes such as ``'backbone'``,
+    ``'neck'``, ``'decode_head.convs'``) of the checkpoint at ``path`` into
+    ``model`` and nothing else.
+
+    Every model key of each group must come from the checkpoint with the
+    same shape, and every checkpoint key of each group must land in the
+    model; otherwise a :class:`PretrainedLoadError` shows the key diff (a V1c
+    deep stem against a plain one, a wrong prefix, an encoder-only
+    checkpoint asked for a decoder...).  ``key_map`` renames checkpoint
+    prefixes first (C4: ``{'backbone.layer4.':
+    'roi_head.shared_head.layer4.'}``, with that group in ``groups``).  ``allow_partial`` loads what
+    matches and only warns.  ``weights``: the checkpoint's tensors when
+    already read (``path`` then only names it in messages).  Returns a
+    one-line report per group.
+    """
+    if weights is None:
+        weights = read_weights(path)
+    for src, dst in (key_map or {}).items():
+        weights = {(dst + k[len(src):] if k.startswith(src) else k): v
+                   for k, v in weights.items()}
+    own = model.state_dict()
+    to_load, report, problems = {}, {}, []
+    for group in groups:
+        prefix = group + '.'
+        expected = {k for k in own if k.startswith(prefix)}
+        given = {k for k in weights if k.startswith(prefix)}
+        if not expected:
+            problems.append(f'the model has no "{group}" to load into')
+            continue
+        missing, unexpected = expected - given, given - expected
+        bad_shape = {k for k in given & expected
+                     if weights[k].shape != own[k].shape}
+        if not given:
+            problems.append(
+                f'"{group}": the checkpoint has no key starting with '
+                f'"{prefix}"' + _diff('checkpoint groups', {
+                    k.split('.')[0] for k in weights
+                }))
+        elif missing or unexpected or bad_shape:
+            problems.append(
+                f'"{group}": partial match' +
+                (_diff('model keys not in the checkpoint', missing)
+                 if missing else '') +
+                (_diff('checkpoint keys not in the model', unexpected)
+                 if unexpected else '') +
+                (_diff('shape mismatch', bad_shape) if bad_shape else ''))
+        good = (given & expected) - bad_shape
+        to_load.update({k: weights[k] for k in good})
+        report[group] = f'{len(good)}/{len(expected)} tensors'
+    if problems and not allow_partial:
+        raise PretrainedLoadError(
+            f'pre-trained weights {path} do not load exactly:\n- ' +
+            '\n- '.join(problems) +
+            '\n(allow_partial=True loads what matches; load_decoder=False '
+            'in the benchmark configs skips the decoder)')
+    for problem in problems:
+        print_log(f'partial load of {path}: {problem}', logger='current',
+                  level=30)
+    with torch.no_grad():
+        for k, v in to_load.items():
+            own[k].copy_(v)
+    return report
+
+
+@HOOKS.register_module()
+class LoadPretrainedHook(Hook):
+    """Loads pre-trained weights (the exporter's output) into the fine-tuning
+    model after its own initialisation, and reports what loaded.
+
+    The benchmark configs set two plain variables, so that
+    ``--cfg-options pretrained=PATH load_decoder=False`` works:
+
+    * ``pretrained``: the checkpoint (``None``: random initialisation);
+    * ``load_decoder``: ``'auto'`` (default: the decoder groups load when the
+      checkpoint has them, i.e. from DeCon), ``True`` (required: an
+      encoder-only checkpoint is an error), ``False`` (encoder-only transfer).
+
+    A resumed run (iteration > 0) keeps its resumed weights.
+
+    Args:
+        groups (Sequence[str]): encoder groups, always loaded
+            (``('backbone',)``; C4 adds ``'roi_head.shared_head.layer4'``).
+        decoder_groups (Sequence[str]): ``('neck',)`` (FPN) or
+            ``('decode_head.convs',)`` (FCN).
+        key_map, allow_partial: see :func:`load_pretrained`.
+        checkpoint, load_decoder: override the config variables.
+    """
+    priority = 'VERY_HIGH'
+
+    def __init__(self,
+                 groups: Sequence[str] = ('backbone', ),
+                 decoder_groups: Sequence[str] = (),
+                 key_map: Optional[Dict[str, str]] = None,
+                 allow_partial: bool = False,
+                 checkpoint: Optional[str] = None,
+                 load_decoder=None) -> None:
+        self.groups = tuple(groups)
+        self.decoder_groups = tuple(decoder_groups)
+        self.key_map = key_map
+        self.allow_partial = allow_partial
+        self.checkpoint = checkpoint
+        self.load_decoder = load_decoder
+
+    def _groups(self, weights: dict, load_decoder) -> tuple:
+        if load_decoder not in ('auto', True, False):
+            raise ValueError(f"load_decoder must be 'auto', True or False, "
+                             f'got {load_decoder!r}')
+        if load_decoder is False or not self.decoder_groups:
+            return self.groups
+        if load_decoder == 'auto':
+            present = tuple(g for g in self.decoder_groups
+                            if any(k.startswith(g + '.') for k in weights))
+            return self.groups + present
+        return self.groups + self.decoder_groups
+
+    def before_train(self, runner) -> None:
+        path = self.checkpoint or runner.cfg.get('pretrained')
+        if path is None:
+            runner.logger.info('pre-trained weights: none (random init)')
+            return
+        if runner.iter > 0:
+            return
+        load_decoder = self.load_decoder if self.load_decoder is not None \
+            else runner.cfg.get('load_decoder', 'auto')
+        weights = read_weights(path)
+        groups = self._groups(weights, load_decoder)
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        report = load_pretrained(model, path, weights, groups, self.key_map,
+                                 self.allow_partial)
+        skipped = [g for g in self.decoder_groups if g not in groups]
+        runner.logger.info(
+            f'pre-trained weights {path} loaded: ' +
+            ', '.join(f'{g} {r}' for g, r in report.items()) +
+            (f'; not loaded (random init): {skipped}' if skipped else ''))
