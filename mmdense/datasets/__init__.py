@@ -1,3 +1,4 @@
+from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
 from .transforms import fix_mmcv_adjust_hue
 from .unlabeled import UnlabeledImageDataset
@@ -10,5 +11,6 @@ fix_mmcv_adjust_hue()
 
 __all__ = [
     'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue',
-    'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'GEOMETRY_META_KEYS'
+    'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'GEOMETRY_META_KEYS',
+    'SubsetDataset'
 ]

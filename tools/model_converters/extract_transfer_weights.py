@@ -7,13 +7,9 @@ downstream keys (``backbone.*``; for DeCon also ``neck.*`` (FPN) or
 ``decode_head.convs.*`` (FCN)), so mmdet / mmseg load it weights-only.
 """
 import argparse
-import os
 import os.path as osp
 
-import torch
-
-from mmdense.utils.transfer import (extract_transfer_weights,
-                                    load_pretrain_checkpoint)
+from mmdense.utils.transfer import export_transfer_file
 
 
 def main():
@@ -27,17 +23,9 @@ def main():
     args = parser.parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
-    ckpt = load_pretrain_checkpoint(args.checkpoint)
-    weights = extract_transfer_weights(ckpt, args.source)
-    source = args.source or ckpt['meta']['transfer']['source']
-    groups = sorted({k.split('.')[0] for k in weights})
-    meta = dict(source=source, groups=groups, from_checkpoint=args.checkpoint)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = args.out + '.tmp'
-    torch.save(dict(state_dict=weights, meta=meta), tmp)
-    os.replace(tmp, args.out)  # never a half-written file at OUT
-    print(f'{args.out}: {len(weights)} tensors ({source} weights), groups '
-          f'{groups}')
+    info = export_transfer_file(args.checkpoint, args.out, args.source)
+    print(f"{args.out}: {info['num_tensors']} tensors ({info['source']} "
+          f"weights), groups {info['groups']}")
 
 
 if __name__ == '__main__':

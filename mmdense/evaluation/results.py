@@ -1,0 +1,127 @@
+"""Collecting fine-tuning metrics into the transfer results table."""
+import csv
+import json
+import math
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List
+
+# the headline metrics of each benchmark family, in table order
+HEADLINE = ('coco/bbox_mAP', 'coco/segm_mAP', 'pascal_voc/mAP',
+            'pascal_voc/AP50', 'pascal_voc/AP75', 'mIoU')
+
+
+def last_metrics(work_dir: str) -> Dict[str, float]:
+    """The last evaluation of an mmengine run: the newest ``scalars.json``
+    line (LocalVisBackend) that holds one of the headline metrics."""
+    found = {}
+    for root, _, files in os.walk(work_dir):
+        if 'scalars.json' in files:
+            with open(osp.join(root, 'scalars.json')) as f:
+                for line in f:
+                    entry = json.loads(line)
+                    if any(k in entry for k in HEADLINE):
+                        found = entry
+    metrics = {k: float(v) for k, v in found.items()
+               if k in HEADLINE or '/' in k and not k.startswith('train')}
+    for key in ('step', 'time', 'data_time'):
+        metrics.pop(key, None)
+    return metrics
+
+
+def _mean_std(values: List[float]):
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, 0.0
+    var = sum((v - mean)**2 for v in values) / (len(values) - 1)
+    return mean, math.sqrt(var)
+
+
+def aggregate(runs: List[dict]) -> List[dict]:
+    """Rows (name, benchmark, metric, mean, std, n, seeds) over seeds."""
+    groups = defaultdict(list)
+    for run in runs:
+        for metric, value in run['metrics'].items():
+            if metric in HEADLINE:
+                groups[(run['name'], run['benchmark'], metric)].append(
+                    (run['seed'], value))
+    rows = []
+    for (name, bench, metric), seeded in sorted(groups.items()):
+        mean, std = _mean_std([v for _, v in seeded])
+        rows.append(
+            dict(name=name, benchmark=bench, metric=metric, mean=mean,
+                 std=std, n=len(seeded), seeds=sorted(s for s, _ in seeded)))
+    return rows
+
+
+def _columns(rows: List[dict]) -> List[tuple]:
+    cols = {(r['benchmark'], r['metric']) for r in rows}
+    return sorted(cols, key=lambda c: (c[0], HEADLINE.index(c[1])))
+
+
+def markdown_table(rows: List[dict]) -> str:
+    cols = _columns(rows)
+    cell = {(r['name'], r['benchmark'], r['metric']): r for r in rows}
+    names = sorted({r['name'] for r in rows})
+    head = '| weights | ' + ' | '.join(f'{b}<br>{m}' for b, m in cols) + ' |'
+    lines = [head, '|---' * (len(cols) + 1) + '|']
+    for name in names:
+        vals = []
+        for b, m in cols:
+            r = cell.get((name, b, m))
+            if r is None:
+                vals.append('-')
+            elif r['n'] > 1:
+                vals.append(f"{r['mean']:.4g} ± {r['std']:.2g} (n={r['n']})")
+            else:
+                vals.append(f"{r['mean']:.4g}")
+        lines.append(f'| {name} | ' + ' | '.join(vals) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_results(rows: List[dict], runs: List[dict], out_dir: str) -> dict:
+    """results.md / .csv / .json and a bar chart (results.png)."""
+    paths = {ext: osp.join(out_dir, f'results.{ext}')
+             for ext in ('md', 'csv', 'json', 'png')}
+    with open(paths['md'], 'w') as f:
+        f.write('# Transfer results\n\nMean ± sample std over seeds.\n\n')
+        f.write(markdown_table(rows))
+    with open(paths['csv'], 'w', newline='') as f:
+        writer = csv.DictWriter(
+            f, fieldnames=['name', 'benchmark', 'metric', 'mean', 'std', 'n',
+                           'seeds'])
+        writer.writeheader()
+        for r in rows:
+            writer.writerow(dict(r, seeds=' '.join(map(str, r['seeds']))))
+    with open(paths['json'], 'w') as f:
+        json.dump(dict(summary=rows, runs=runs), f, indent=1)
+    _bar_chart(rows, paths['png'])
+    return paths
+
+
+def _bar_chart(rows: List[dict], path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    cols = _columns(rows)
+    names = sorted({r['name'] for r in rows})
+    cell = {(r['name'], r['benchmark'], r['metric']): r for r in rows}
+    width = 0.8 / max(len(names), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(cols)), 4))
+    for i, name in enumerate(names):
+        xs, ys, errs = [], [], []
+        for j, (b, m) in enumerate(cols):
+            r = cell.get((name, b, m))
+            if r is not None:
+                xs.append(j + i * width)
+                ys.append(r['mean'])
+                errs.append(r['std'])
+        ax.bar(xs, ys, width, yerr=errs, label=name, capsize=3)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))])
+    ax.set_xticklabels([f'{b}\n{m}' for b, m in cols], fontsize=7)
+    ax.set_ylabel('metric (mean ± std over seeds)')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
