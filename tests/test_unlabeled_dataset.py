@@ -58,6 +58,21 @@ def test_file_list_and_coco_json(image_folder):
     assert len(ds) == 1 and ds[0]['img'].shape == (10, 12, 3)
 
 
+def test_several_sources_coco_plus_style(image_folder):
+    coco = dict(images=[dict(id=1, file_name='a.png')])
+    (image_folder / 'ann.json').write_text(json.dumps(coco))
+    ds = UnlabeledImageDataset(
+        data_root=str(image_folder),
+        sources=[dict(ann_file='ann.json', img_path='imgs'),
+                 dict(img_path='imgs/sub')])
+    rel = [osp.relpath(p, image_folder) for p in _paths(ds)]
+    assert rel == ['imgs/a.png', 'imgs/sub/c.JPG', 'imgs/sub/deeper/d.jpeg']
+    assert [d['sample_idx'] for d in _infos(ds)] == [0, 1, 2]
+    with pytest.raises(FileNotFoundError, match='nowhere'):
+        UnlabeledImageDataset(data_root=str(image_folder),
+                              sources=[dict(img_path='nowhere')])
+
+
 def test_missing_root_names_the_path(tmp_path):
     missing = str(tmp_path / 'nowhere')
     with pytest.raises(FileNotFoundError, match=missing):

@@ -2,21 +2,13 @@
 fine-tuning config (the registry scope is taken from the config's
 ``default_scope``)."""
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-
-from mmdense.engine import Runner
-from mmdense.utils import (apply_cpu_fallbacks, init_cpu_dist_if_needed,
-                           register_all_modules)
+from mmdense.utils.cli import add_common_args, build_runner, load_config
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -37,33 +29,11 @@ def parse_args():
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, e.g. model.backbone.depth=18 '
-        'train_dataloader.batch_size=8')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return parser.parse_args()
 
 
-def merge_args(cfg: Config, args) -> Config:
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+def merge_args(cfg, args):
     if args.amp:
         optim = cfg.optim_wrapper
         if optim.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
@@ -97,19 +67,8 @@ def merge_args(cfg: Config, args) -> Config:
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg = merge_args(cfg, args)
-    scope = cfg.get('default_scope', 'mmdense')
-    register_all_modules(init_default_scope=False)
-    cfg.default_scope = scope
-    init_cpu_dist_if_needed(args.launcher)
-    apply_cpu_fallbacks(cfg, distributed=args.launcher != 'none')
-
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    cfg = merge_args(load_config(args), args)
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

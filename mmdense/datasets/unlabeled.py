@@ -22,8 +22,10 @@ class UnlabeledImageDataset(BaseDataset):
     * a file list (``ann_file='list.txt'``: one path per line, relative to
       ``data_prefix['img_path']``),
     * a COCO annotation file (``ann_file='annotations/instances_train2017.json'``
-      or ``image_info_unlabeled2017.json``): its ``images[*].file_name``.
-      COCO+ (train2017 + unlabeled2017) is a ``ConcatDataset`` of two.
+      or ``image_info_unlabeled2017.json``): its ``images[*].file_name``,
+    * several of these at once: ``sources=[dict(ann_file=..., img_path=...),
+      ...]`` (relative to ``data_root``), e.g. COCO+ = train2017 +
+      unlabeled2017.
 
     Every sample is ``dict(img_path=..., sample_idx=i)``; ``sample_idx`` is the
     image's index (memory-bank methods need it).
@@ -33,6 +35,8 @@ class UnlabeledImageDataset(BaseDataset):
         data_root (str): root that ``ann_file`` and ``data_prefix`` join.
         data_prefix (dict): ``img_path``: the image folder.
         extensions (Sequence[str]): file endings taken by the folder scan.
+        sources (list[dict], optional): ``dict(ann_file, img_path)`` pairs,
+            read in order, instead of ``ann_file`` / ``data_prefix``.
         skip_unreadable (bool): when the first pipeline step (the loader)
             fails on a file, warn once with its path, count it in
             ``num_skipped`` and train on another (readable) image instead of
@@ -45,8 +49,10 @@ class UnlabeledImageDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix: dict = dict(img_path=''),
                  extensions: Sequence[str] = IMG_EXTENSIONS,
+                 sources: Optional[List[dict]] = None,
                  skip_unreadable: bool = False,
                  **kwargs) -> None:
+        self.sources = sources
         self.extensions = tuple(e.lower() for e in extensions)
         self.skip_unreadable = skip_unreadable
         self._unreadable: Dict[int, str] = {}  # index -> path
@@ -65,23 +71,37 @@ class UnlabeledImageDataset(BaseDataset):
                 'synthetic one).')
 
     def load_data_list(self) -> List[dict]:
-        img_dir = self.data_prefix.get('img_path', '') or self.data_root
-        self._check_exists(img_dir, 'image folder')
-        if not self.ann_file:
-            names = self._scan(img_dir)
-            source = f'folder {img_dir}'
+        if self.sources is None:
+            sources = [(self.ann_file,
+                        self.data_prefix.get('img_path', '') or self.data_root)]
         else:
-            self._check_exists(self.ann_file, 'ann_file')
-            names = self._read_ann_file(self.ann_file)
-            source = f'ann_file {self.ann_file}'
+            sources = [(self._under_root(src.get('ann_file', '')),
+                        self._under_root(src.get('img_path', ''))
+                        or self.data_root) for src in self.sources]
+        paths = []
+        for ann_file, img_dir in sources:
+            paths += [osp.join(img_dir, name)
+                      for name in self._list_source(ann_file, img_dir)]
+        return [dict(img_path=p, sample_idx=i) for i, p in enumerate(paths)]
+
+    def _under_root(self, path: str) -> str:
+        if not path or osp.isabs(path) or not self.data_root:
+            return path
+        return osp.join(self.data_root, path)
+
+    def _list_source(self, ann_file: str, img_dir: str) -> List[str]:
+        self._check_exists(img_dir, 'image folder')
+        if not ann_file:
+            names, source = self._scan(img_dir), f'folder {img_dir}'
+        else:
+            self._check_exists(ann_file, 'ann_file')
+            names = self._read_ann_file(ann_file)
+            source = f'ann_file {ann_file}'
         if not names:
             raise ValueError(
                 f'{type(self).__name__}: no images found in {source} '
                 f'(extensions {self.extensions}).')
-        return [
-            dict(img_path=osp.join(img_dir, name), sample_idx=i)
-            for i, name in enumerate(names)
-        ]
+        return names
 
     def _scan(self, img_dir: str) -> List[str]:
         names = []

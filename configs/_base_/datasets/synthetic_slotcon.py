@@ -20,19 +20,14 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     dataset=dict(
-        _delete_=True,
-        type='ConcatDataset',
-        datasets=[
+        data_root=data_root,
+        ann_file='',
+        sources=[
             dict(
-                type='UnlabeledImageDataset',
-                data_root=data_root,
                 ann_file='annotations/instances_train2017.json',
-                data_prefix=dict(img_path='train2017/'),
-                pipeline=train_pipeline),
+                img_path='train2017/'),
             dict(
-                type='UnlabeledImageDataset',
-                data_root=data_root,
                 ann_file='annotations/image_info_unlabeled2017.json',
-                data_prefix=dict(img_path='unlabeled2017/'),
-                pipeline=train_pipeline),
-        ]))
+                img_path='unlabeled2017/'),
+        ],
+        pipeline=train_pipeline))

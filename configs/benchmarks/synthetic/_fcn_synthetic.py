@@ -38,3 +38,22 @@ small_test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
+voc_root = 'data/synthetic/VOCdevkit/VOC2012'
+small_voc12aug_train = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(datasets=[
+        dict(
+            type='PascalVOCDataset',
+            data_root=voc_root,
+            data_prefix=dict(img_path='JPEGImages', seg_map_path=seg_maps),
+            ann_file=f'ImageSets/Segmentation/{split}.txt',
+            pipeline=small_train_pipeline)
+        for seg_maps, split in (('SegmentationClass', 'train'),
+                                ('SegmentationClassAug', 'aug'))
+    ]))
+small_voc_val = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=voc_root, pipeline=small_test_pipeline))
