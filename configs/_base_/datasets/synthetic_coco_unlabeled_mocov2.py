@@ -1,7 +1,7 @@
 # The MoCo v2 / DenseCL views (coco_mocov2_geometry.py) at 64 px on the
 # synthetic COCO+ (train2017 + unlabeled2017) made by
 # tools/dataset_converters/make_synthetic.py, batch 8, for CPU demos and tests.
-_base_ = ['./coco_mocov2_geometry.py']
+_base_ = ['./coco_mocov2_geometry.py', './coco_plus.py']
 data_root = 'data/synthetic/coco/'
 crop_size = 64
 view_pipeline = [
@@ -20,12 +20,5 @@ train_dataloader = dict(
     dataset=dict(
         data_root=data_root,
         ann_file='',
-        sources=[
-            dict(
-                ann_file='annotations/instances_train2017.json',
-                img_path='train2017/'),
-            dict(
-                ann_file='annotations/image_info_unlabeled2017.json',
-                img_path='unlabeled2017/'),
-        ],
+        sources=_base_.coco_plus_sources,
         pipeline=train_pipeline))

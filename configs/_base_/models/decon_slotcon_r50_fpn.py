@@ -1,23 +1,3 @@
-# DeCon on SlotCon with the Mask R-CNN FPN as decoder (DeCon-SL): the FPN is
-# mmdet's own, with the benchmark neck's SyncBN, so its weights load into the
-# detector's `neck.*` 1:1.
-_base_ = './slotcon_r50.py'
-model = dict(
-    type='DeCon',
-    backbone=dict(out_indices=(0, 1, 2, 3)),
-    decoder=dict(
-        type='mmdet.FPN',
-        in_channels=[256, 512, 1024, 2048],
-        out_channels=256,
-        num_outs=4,  # P2-P5, no P6
-        norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    decoder_key='neck',
-    # decoder heads: SlotCon's head with in_channels 256 (set by DeCon),
-    # projector 256 -> 4096 -> 4096 -> 256, the encoder's K
-    decoder_head=None,
-    encoder_loss_weight=0.5,
-    levels='single',
-    channel_dropout=0.0)
-# single-level: the FPN's P3-P5 output convs get no loss (they transfer at
-# their initialisation, as in the authors' code)
-find_unused_parameters = True
+# DeCon on SlotCon with the Mask R-CNN FPN as decoder (DeCon-SL).
+_base_ = ['./slotcon_r50.py', './fpn_decoder.py']
+model = _base_.fpn_decoder

@@ -1,12 +1,8 @@
 # DenseCL (Wang et al., CVPR 2021), ResNet-50; facts in DESIGN.md section 3.
+_base_ = ['./resnet50.py']
 model = dict(
     type='DenseCL',
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        out_indices=(3, ),
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=False),
+    backbone=_base_.resnet50,
     head=dict(
         type='DenseCLHead',
         in_channels=2048,

@@ -1,12 +1,8 @@
 # SlotCon (Wen et al., NeurIPS 2022), ResNet-50, COCO (K=256 prototypes).
+_base_ = ['./resnet50.py']
 model = dict(
     type='SlotCon',
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        out_indices=(3, ),
-        norm_cfg=dict(type='BN'),
-        zero_init_residual=False),
+    backbone=_base_.resnet50,
     head=dict(
         type='SlotConHead',
         in_channels=2048,

@@ -31,15 +31,23 @@ class DenseContrastive(BaseSelfSupervisor):
             (MoCo / DenseCL); nothing happens in one process.
         transfer (str): which weights transfer downstream, ``'student'`` or
             ``'teacher'``; recorded in the checkpoint's ``meta``.
+
+    The four knobs left as ``None`` take the class's ``defaults`` (a method
+    subclass such as :class:`DenseCL` states its paper's values there).
     """
+    defaults = dict(
+        teacher_momentum=0.99,
+        momentum_schedule='cosine',
+        shuffle_bn=False,
+        transfer='teacher')
 
     def __init__(self,
                  backbone: dict,
                  head: dict,
-                 teacher_momentum: float = 0.99,
-                 momentum_schedule: str = 'cosine',
-                 shuffle_bn: bool = False,
-                 transfer: str = 'teacher',
+                 teacher_momentum: Optional[float] = None,
+                 momentum_schedule: Optional[str] = None,
+                 shuffle_bn: Optional[bool] = None,
+                 transfer: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(
@@ -47,6 +55,12 @@ class DenseContrastive(BaseSelfSupervisor):
             head=head,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        d = self.defaults
+        teacher_momentum = d['teacher_momentum'] if teacher_momentum is None \
+            else teacher_momentum
+        momentum_schedule = momentum_schedule or d['momentum_schedule']
+        shuffle_bn = d['shuffle_bn'] if shuffle_bn is None else shuffle_bn
+        transfer = transfer or d['transfer']
         if transfer not in ('student', 'teacher'):
             raise ValueError(f"transfer must be 'student' or 'teacher', got "
                              f'{transfer!r}')
