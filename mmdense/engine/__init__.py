@@ -1,10 +1,12 @@
 from .hooks import TransferMetaHook
 from .model_wrappers import CPUDistributedDataParallel
+from .monitors import CollapseMonitorHook, DenseProbeHook
 from .pretrained import LoadPretrainedHook, load_pretrained
 from .optim_wrappers import CPUAmpOptimWrapper
 from .runner import Runner
 
 __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
-    'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained'
+    'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
+    'CollapseMonitorHook', 'DenseProbeHook'
 ]
