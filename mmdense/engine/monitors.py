@@ -15,7 +15,7 @@ import contextlib
 import math
 import random
 import time
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -64,26 +64,49 @@ def collapse_std(z: torch.Tensor) -> float:
     return F.normalize(z, dim=1).std(dim=0).mean().item()
 
 
-def projector_embeddings(
-        output) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """(per-image (N, D), per-pixel (M, D) or None) embeddings from a
-    projector's output, detached, float.
+def _strided(n: int, k: Optional[int], device) -> Optional[torch.Tensor]:
+    """At most ``k`` evenly strided indices of ``range(n)`` (None: all)."""
+    if k is None or n <= k:
+        return None
+    return torch.linspace(0, n - 1, k, device=device).long()
+
+
+def projector_embeddings(output,
+                         max_pixels: Optional[int] = None
+                         ) -> Dict[str, torch.Tensor]:
+    """Embeddings of a projector's output, detached, float, by kind:
+    ``''`` per image (N, D), ``'pix'`` per pixel (M, D), ``'global'`` a
+    separate global vector (N, D).
 
     * a dense map (N, D, H, W) or (N, D, S) (SlotCon's projector): per-image
-      vectors are its spatial means, per-pixel ones every location;
+      vectors are its spatial means, per-pixel ones its locations (at most
+      ``max_pixels``, evenly strided, selected before any copy);
     * a tuple / list (mmpretrain's ``DenseCLNeck``: global (N, D), dense
-      (N, D, S), pooled dense (N, D)): its first dense (>= 3-d) element, as
-      above; with none, its first element;
-    * a matrix (N, D): per-image only.
+      (N, D, S), pooled dense (N, D)): its first dense (>= 3-d) element as
+      above, and its first matrix (N, D) as ``'global'``;
+    * a matrix (N, D): per image only.
     """
+    out = {}
     if isinstance(output, (tuple, list)):
-        dense = [o for o in output if torch.is_tensor(o) and o.dim() >= 3]
-        output = dense[0] if dense else output[0]
-    x = output.detach().float()
+        tensors = [o for o in output if torch.is_tensor(o)]
+        dense = [o for o in tensors if o.dim() >= 3]
+        vectors = [o for o in tensors if o.dim() == 2]
+        if dense and vectors:
+            out['global'] = vectors[0].detach().float()
+        output = dense[0] if dense else tensors[0]
+    x = output.detach()
     if x.dim() == 2:
-        return x, None
+        out[''] = x.float()
+        return out
     x = x.flatten(2)  # N, D, S
-    return x.mean(dim=2), x.transpose(1, 2).reshape(-1, x.shape[1])
+    n, d, s = x.shape
+    out[''] = x.float().mean(dim=2)
+    idx = _strided(n * s, max_pixels, x.device)
+    if idx is None:
+        out['pix'] = x.transpose(1, 2).reshape(-1, d).float()
+    else:
+        out['pix'] = x[idx // s, :, idx % s].float()
+    return out
 
 
 @HOOKS.register_module()
@@ -101,6 +124,8 @@ class CollapseMonitorHook(Hook):
       embeddings (dense maps mean-pooled per image);
     * ``train/collapse_std{_level}_pix``: the same over the per-pixel
       embeddings (at most ``max_pixels``, evenly strided);
+    * ``train/collapse_std{_level}_global``: the global vectors of heads
+      whose projector also gives them (DenseCL's global branch);
 
     ``{_level}`` is empty for the encoder-only methods and ``_enc``,
     ``_dec0``... for DeCon (``model.level_heads()``).  Healthy values are
@@ -167,7 +192,9 @@ class CollapseMonitorHook(Hook):
 
         def capture(module, args, output):
             if self._active:
-                self._captured[level].append(projector_embeddings(output))
+                self._captured[level].append(
+                    projector_embeddings(
+                        output, self.max_pixels if self.per_pixel else 1))
 
         return capture
 
@@ -184,29 +211,27 @@ class CollapseMonitorHook(Hook):
         self._active = False
         dims = {}
         for level, captured in self._captured.items():
-            if not captured:
-                continue
-            suffix = f'_{level}' if level else ''
-            images = torch.cat([c[0] for c in captured])
-            dims[level] = images.shape[1]
-            runner.message_hub.update_scalar(f'train/collapse_std{suffix}',
-                                             collapse_std(images))
-            pixels = [c[1] for c in captured if c[1] is not None]
-            if self.per_pixel and pixels:
-                pixels = torch.cat(pixels)
-                if len(pixels) > self.max_pixels:
-                    idx = torch.linspace(
-                        0, len(pixels) - 1, self.max_pixels,
-                        device=pixels.device).long()
-                    pixels = pixels[idx]
-                runner.message_hub.update_scalar(
-                    f'train/collapse_std{suffix}_pix', collapse_std(pixels))
+            kinds = {}
+            for emb in captured:
+                for kind, z in emb.items():
+                    kinds.setdefault(kind, []).append(z)
             captured.clear()
+            for kind, zs in kinds.items():
+                if kind == 'pix' and not self.per_pixel:
+                    continue
+                z = torch.cat(zs)
+                idx = _strided(len(z), self.max_pixels, z.device)
+                if kind == 'pix' and idx is not None:
+                    z = z[idx]
+                name = 'collapse_std' + ''.join(
+                    f'_{part}' for part in (level, kind) if part)
+                runner.message_hub.update_scalar(f'train/{name}',
+                                                 collapse_std(z))
+                dims[name] = z.shape[1]
         if dims and not self._announced:
             self._announced = True
-            refs = ', '.join(
-                f'collapse_std{"_" + k if k else ""}: d={d}, '
-                f'1/sqrt(d)={1 / math.sqrt(d):.4f}' for k, d in dims.items())
+            refs = ', '.join(f'{name}: d={d}, 1/sqrt(d)={1 / math.sqrt(d):.4f}'
+                             for name, d in dims.items() if '_pix' not in name)
             runner.logger.info(
                 'CollapseMonitorHook: mean per-dimension std of the '
                 'L2-normalised projector outputs; healthy ~ 1/sqrt(d), '
@@ -280,10 +305,16 @@ def soft_labels(labels: torch.Tensor,
     mask."""
     labels = labels.long()
     valid = (labels != ignore_index) & (labels >= 0) & (labels < num_classes)
-    onehot = F.one_hot(labels.masked_fill(~valid, num_classes),
-                       num_classes + 1).permute(0, 3, 1, 2).float()
-    if tuple(labels.shape[-2:]) != tuple(size):
-        onehot = F.adaptive_avg_pool2d(onehot, size)
+    index = labels.masked_fill(~valid, num_classes)[:, None]
+    pooled = []
+    for chunk in index.split(8):  # bounded memory at large label grids
+        onehot = torch.zeros(
+            len(chunk), num_classes + 1, *chunk.shape[-2:],
+            device=chunk.device).scatter_(1, chunk, 1.0)
+        if tuple(chunk.shape[-2:]) != tuple(size):
+            onehot = F.adaptive_avg_pool2d(onehot, size)
+        pooled.append(onehot)
+    onehot = torch.cat(pooled)
     weight = 1 - onehot[:, num_classes]
     target = onehot[:, :num_classes] / weight.clamp(min=1e-12)[:, None]
     return target, weight
@@ -331,7 +362,6 @@ def fit_linear_probe(feats: torch.Tensor,
     if len(x) == 0:
         return classifier.requires_grad_(False), stats
     weight = weight / weight.sum()
-    w = classifier.weight.view(num_classes, -1)
     optim = torch.optim.SGD(
         classifier.parameters(),
         lr=lr,
@@ -339,8 +369,10 @@ def fit_linear_probe(feats: torch.Tensor,
         weight_decay=weight_decay)
     with torch.enable_grad():
         for _ in range(iters):
-            logits = torch.addmm(classifier.bias, x, w.t())
-            loss = -(weight * (target * logits.log_softmax(dim=1)).sum(1)).sum()
+            logits = torch.addmm(classifier.bias, x,
+                                 classifier.weight.flatten(1).t())
+            loss = -(weight *
+                     (target * logits.log_softmax(dim=1)).sum(dim=1)).sum()
             optim.zero_grad()
             loss.backward()
             optim.step()
