@@ -16,10 +16,10 @@ from mmdense.registry import DATASETS, MODELS
 
 # config, steps, first step that is measured (after warm-up / queue fill)
 DEMOS = [
-    ('configs/densecl/demo.py', 30, 8),
+    ('configs/densecl/demo.py', 30, 4),
     ('configs/slotcon/demo.py', 30, 0),
     ('configs/decon/demo.py', 24, 0),
-    ('configs/decon/demo_densecl.py', 30, 8),
+    ('configs/decon/demo_densecl.py', 30, 4),
 ]
 
 
