@@ -8,10 +8,16 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-@pytest.fixture(scope='session', autouse=True)
+@pytest.fixture(autouse=True)
 def mmdense_scope():
+    """Every test starts in the mmdense scope (a test that builds mmdet or
+    mmseg models may leave their scope as the current one)."""
+    from mmengine.registry import DefaultScope
+
     from mmdense.utils import register_all_modules
-    register_all_modules(init_default_scope=True)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmdense'):
+        yield
 
 
 @pytest.fixture(scope='session')
