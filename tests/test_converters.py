@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 import torchvision
 from conftest import REPO, run_tool
 
@@ -37,11 +38,8 @@ def _randomize_(module, seed):
     return module
 
 
-@pytest.fixture(scope='module')
-def decon(tmp_path_factory):
-    """A DeCon (SlotCon + BN FPN) ResNet-50 pre-training checkpoint, written
-    as the Runner would (state_dict + meta['transfer'])."""
-    model = MODELS.build(dict(
+def _build_decon():
+    return MODELS.build(dict(
         type='DeCon',
         backbone=dict(type='ResNet', depth=50, out_indices=(0, 1, 2, 3)),
         head=dict(type='SlotConHead', in_channels=2048, num_prototypes=4,
@@ -49,6 +47,15 @@ def decon(tmp_path_factory):
         decoder=dict(type='mmdet.FPN', in_channels=[256, 512, 1024, 2048],
                      out_channels=256, num_outs=4,
                      norm_cfg=dict(type='BN', requires_grad=True))))
+
+
+@pytest.fixture(scope='module')
+def decon(tmp_path_factory):
+    """A DeCon (SlotCon + BN FPN) ResNet-50 pre-training checkpoint, written
+    as the Runner would (state_dict + meta['transfer'])."""
+    # a module fixture runs before the per-test scope fixture of conftest
+    with DefaultScope.overwrite_default_scope('mmdense'):
+        model = _build_decon()
     _randomize_(model.teacher_backbone, 1)  # the student keeps its init
     _randomize_(model.teacher_decoder, 3)
     ckpt = dict(state_dict=model.state_dict(), meta={})
