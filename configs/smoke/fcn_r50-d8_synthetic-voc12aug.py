@@ -1,6 +1,6 @@
 # Smoke test of the mmseg side: mmseg's FCN R50-D8 (the DenseCL-protocol
 # benchmark config: stock PascalVOCDataset, IoUMetric, SyncBN, plain ResNet
-# stem, no open-mmlab:// weights) on the synthetic VOC12-aug at CPU scale,
+# stem, no downloaded weights) on the synthetic VOC12-aug at CPU scale,
 # 4 iterations.
 _base_ = [
     '../benchmarks/mmseg/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py',

@@ -1,6 +1,6 @@
 # Smoke test of the mmdet side: the COCO Mask R-CNN R50-FPN benchmark config
 # (mmdet's own model, stock CocoDataset with 80 classes, CocoMetric bbox +
-# segm, plain randomly initialised ResNet-50, no torchvision:// weights) on
+# segm, plain randomly initialised ResNet-50, no downloaded weights) on
 # the synthetic COCO at CPU scale, 4 iterations.
 _base_ = '../benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py'
 c = 256

@@ -1,6 +1,6 @@
 # Shared by the FCN benchmark configs (their `model` merges `ssl_fcn_model`):
 # a plain ResNet stem (type='ResNet', not mmseg's ResNetV1c deep stem, so an
-# SSL checkpoint loads the whole stem), no open-mmlab:// weights, and the loud
+# SSL checkpoint loads the whole stem), no downloaded weights, and the loud
 # pre-trained loader. `pretrained`: the exporter's output (None: random
 # init); `load_decoder`: 'auto' loads a DeCon FCN decoder into
 # `decode_head.convs.*` (never the classifier), False compares encoder-only
