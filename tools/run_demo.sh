@@ -4,7 +4,7 @@
 #   pre-train DenseCL (baseline), DeCon with an FPN decoder and DeCon with an
 #   FCN decoder (demo configs) -> fine-tune random init / DenseCL / DeCon on
 #   the synthetic detection and segmentation benchmarks -> results table.
-# About 10 minutes on 2 cores after installation; QUICK=1 runs a few
+# About 6 minutes on 2 idle cores after installation; QUICK=1 runs a few
 # iterations of everything (about 3 minutes). Safe to run again: finished
 # pre-training and fine-tuning runs are reused.
 # Usage: [QUICK=1] [WORK_DIR=work_dirs/demo] bash tools/run_demo.sh

@@ -101,27 +101,25 @@ def write_results(rows: List[dict], runs: List[dict], out_dir: str) -> dict:
 
 
 def _bar_chart(rows: List[dict], path: str) -> None:
+    """One panel per (benchmark, metric), each with its own scale (mIoU is
+    in percent, AP in [0, 1]); a bar per weights name, std as error bar."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cols = _columns(rows)
     names = sorted({r['name'] for r in rows})
     cell = {(r['name'], r['benchmark'], r['metric']): r for r in rows}
-    width = 0.8 / max(len(names), 1)
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(cols)), 4))
-    for i, name in enumerate(names):
-        xs, ys, errs = [], [], []
-        for j, (b, m) in enumerate(cols):
-            r = cell.get((name, b, m))
-            if r is not None:
-                xs.append(j + i * width)
-                ys.append(r['mean'])
-                errs.append(r['std'])
-        ax.bar(xs, ys, width, yerr=errs, label=name, capsize=3)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cols))])
-    ax.set_xticklabels([f'{b}\n{m}' for b, m in cols], fontsize=7)
-    ax.set_ylabel('metric (mean ± std over seeds)')
-    ax.legend()
+    fig, axes = plt.subplots(
+        1, len(cols), figsize=(2.6 * len(cols) + 1, 3.4), squeeze=False)
+    for ax, (bench, metric) in zip(axes[0], cols):
+        found = [(i, cell[(n, bench, metric)]) for i, n in enumerate(names)
+                 if (n, bench, metric) in cell]
+        ax.bar([i for i, _ in found], [r['mean'] for _, r in found],
+               yerr=[r['std'] for _, r in found], capsize=3,
+               color=[f'C{i}' for i, _ in found])
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names, rotation=30, ha='right', fontsize=8)
+        ax.set_title(f'{bench}\n{metric}', fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
