@@ -29,7 +29,8 @@ def _worker(rank, world, port, out_dir):
     torch.save(dict(queue=queue.keys.clone(), ptr=int(queue.ptr),
                     shuffled=shuffled, restored=restored, idx=idx),
                os.path.join(out_dir, f'rank{rank}.pth'))
-    dist.destroy_process_group()
+    from mmdense.utils.dist import shutdown_dist
+    shutdown_dist()
 
 
 def test_queue_gather_and_shuffle_bn_two_processes(tmp_path):

@@ -4,6 +4,7 @@ import os.path as osp
 
 from mmdense.utils import trusted_checkpoint_loading
 from mmdense.utils.cli import add_common_args, build_runner, load_config
+from mmdense.utils.dist import shutdown_dist
 
 
 def parse_args():
@@ -38,6 +39,7 @@ def main():
     with trusted_checkpoint_loading():
         metrics = runner.test()
     print(metrics)
+    shutdown_dist()
 
 
 if __name__ == '__main__':

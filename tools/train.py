@@ -4,6 +4,7 @@ fine-tuning config (the registry scope is taken from the config's
 import argparse
 
 from mmdense.utils.cli import add_common_args, build_runner, load_config
+from mmdense.utils.dist import shutdown_dist
 
 
 def parse_args():
@@ -69,6 +70,7 @@ def main():
     args = parse_args()
     cfg = merge_args(load_config(args), args)
     build_runner(cfg).train()
+    shutdown_dist()
 
 
 if __name__ == '__main__':

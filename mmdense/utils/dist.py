@@ -32,3 +32,15 @@ def init_cpu_dist_if_needed(launcher: str) -> bool:
             'start the job with torchrun (tools/dist_train.sh CONFIG N).')
     dist.init_process_group(backend='gloo')
     return True
+
+
+def shutdown_dist() -> None:
+    """Leave the process group together: a barrier, then destroy it.
+
+    Without this, a gloo process that exits while its peer still tears down
+    can abort at exit ("terminate called without an active exception")
+    after the job itself has finished.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
