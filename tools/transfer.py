@@ -107,9 +107,9 @@ def resolve_weights(args, out_dir: str) -> Optional[str]:
             return ckpt  # already exported: plain tensors
     except RuntimeError:
         pass  # a pre-training checkpoint: export it
-    from mmdense.utils.transfer import export_transfer_file
+    from mmdense.utils.converters import export_weights
     out = osp.join(out_dir, 'weights.pth')
-    export_transfer_file(ckpt, out, args.source)
+    export_weights(ckpt, out, 'mm', args.source)
     return out
 
 

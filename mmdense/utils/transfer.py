@@ -42,21 +42,3 @@ def load_pretrain_checkpoint(path: str) -> dict:
     with trusted_checkpoint_loading():
         return torch.load(path, map_location='cpu')
 
-
-def export_transfer_file(checkpoint: str, out: str,
-                         source: Optional[str] = None) -> dict:
-    """Write the transfer weights of ``checkpoint`` to ``out`` as plain
-    tensors (``{'state_dict': ..., 'meta': ...}``), atomically."""
-    import os
-    import os.path as osp
-    ckpt = load_pretrain_checkpoint(checkpoint)
-    weights = extract_transfer_weights(ckpt, source)
-    source = source or ckpt['meta']['transfer']['source']
-    meta = dict(source=source, groups=sorted({k.split('.')[0]
-                                              for k in weights}),
-                from_checkpoint=checkpoint)
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    tmp = out + '.tmp'
-    torch.save(dict(state_dict=weights, meta=meta), tmp)
-    os.replace(tmp, out)  # never a half-written file at `out`
-    return dict(meta, num_tensors=len(weights))

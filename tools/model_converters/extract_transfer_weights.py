@@ -9,7 +9,7 @@ downstream keys (``backbone.*``; for DeCon also ``neck.*`` (FPN) or
 import argparse
 import os.path as osp
 
-from mmdense.utils.transfer import export_transfer_file
+from mmdense.utils.converters import export_weights
 
 
 def main():
@@ -23,7 +23,7 @@ def main():
     args = parser.parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
-    info = export_transfer_file(args.checkpoint, args.out, args.source)
+    info = export_weights(args.checkpoint, args.out, 'mm', args.source)
     print(f"{args.out}: {info['num_tensors']} tensors ({info['source']} "
           f"weights), groups {info['groups']}")
 
