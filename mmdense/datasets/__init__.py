@@ -1,3 +1,5 @@
+from .patches import (ColorChannelDrop, PatchGrid, RelativePatchPair)
+from .device_aug import DeviceAugDataPreprocessor, DeviceViewGeometry
 from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
 from .transforms import fix_mmcv_adjust_hue
@@ -12,5 +14,5 @@ fix_mmcv_adjust_hue()
 __all__ = [
     'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue',
     'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'GEOMETRY_META_KEYS',
-    'SubsetDataset'
+    'SubsetDataset', 'ColorChannelDrop', 'PatchGrid', 'RelativePatchPair'
 ]
