@@ -1,4 +1,3 @@
-from .patches import (ColorChannelDrop, PatchGrid, RelativePatchPair)
 from .device_aug import DeviceAugDataPreprocessor, DeviceViewGeometry
 from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
