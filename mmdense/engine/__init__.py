@@ -1,3 +1,4 @@
+from .channels_last import ChannelsLastHook, to_channels_last
 from .hooks import TransferMetaHook
 from .model_wrappers import CPUDistributedDataParallel
 from .monitors import CollapseMonitorHook, DenseProbeHook
@@ -8,5 +9,6 @@ from .runner import Runner
 __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
     'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
-    'CollapseMonitorHook', 'DenseProbeHook'
+    'CollapseMonitorHook', 'DenseProbeHook', 'ChannelsLastHook',
+    'to_channels_last'
 ]

@@ -12,7 +12,21 @@ Usage::
     python tools/analysis_tools/benchmark_pretrain.py CONFIG [CONFIG ...]
         [--batch 8] [--size 224] [--iters 5] [--warmup 2]
         [--device cpu|cuda] [--amp none|fp16|bf16] [--threads N]
+        [--channels-last] [--compile] [--data synthetic|loader]
+        [--workers N] [--data-only] [--peers]
         [--cfg-options KEY=VALUE ...] [--out results.json]
+
+    # the same, with mmpretrain's DenseCL and MoCo v2 appended (--peers)
+    python tools/analysis_tools/benchmark_pretrain.py configs/densecl/coco.py \
+        --peers --device cuda --batch 256 --amp bf16 --channels-last
+
+    # end to end: the config's dataset, pipeline and dataloader
+    python tools/analysis_tools/benchmark_pretrain.py configs/densecl/coco.py \
+        --data loader --workers 16 --amp bf16 --channels-last
+
+    # the CPU data pipeline alone (images/s, and per worker)
+    python tools/analysis_tools/benchmark_pretrain.py configs/densecl/coco.py \
+        --data-only --workers 2 --iters 10
 
     # DenseCL (ours) and mmpretrain's DenseCL against MoCo v2, on CPU
     python tools/analysis_tools/benchmark_pretrain.py \\
@@ -30,8 +44,22 @@ ratio, efficiency (time ratio / MAC ratio) and extra-time factor
 ((time ratio - 1) / (MAC ratio - 1): 1.0 means the extra time is exactly what
 the extra MACs cost at the first config's rate).
 
+Data: ``--data synthetic`` (default) feeds one fixed batch of uint8 views
+already on the device (for a config whose model uses
+:class:`mmdense.datasets.DeviceAugDataPreprocessor`: padded uint8 sources
+with recorded boxes), so only the step is timed.  ``--data loader`` builds the
+config's ``train_dataloader`` (batch ``--batch``, ``--workers`` workers,
+pinned memory on CUDA, persistent workers) and times ``next(loader)`` +
+``train_step``; the fraction of each iteration spent waiting for the
+loader is reported.  ``--data-only`` times the loader alone (no model):
+images/s, and images/s per worker (decode + views + augmentation).
+
 Notes:
 
+* ``--channels-last`` converts the model and its inputs
+  (:func:`mmdense.engine.to_channels_last`); ``--compile`` wraps the
+  (student and teacher) backbones in ``torch.compile`` (warm-up iterations
+  include the compilation: give enough of them).
 * ``--amp none`` (default) runs every config in fp32: a config's
   ``AmpOptimWrapper`` becomes a plain ``OptimWrapper``, so configs compare
   like for like.  ``fp16`` / ``bf16`` use ``AmpOptimWrapper`` on CUDA and
@@ -65,6 +93,10 @@ import torch.nn as nn
 
 
 
+PEERS = ('mmpretrain::densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py',
+         'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py')
+
+
 # --------------------------------------------------------------------- args
 def parse_args(argv=None):
     from mmengine.config import DictAction
@@ -85,6 +117,19 @@ def parse_args(argv=None):
                         default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--amp', choices=['none', 'fp16', 'bf16'],
                         default='none', help='autocast dtype (none: fp32)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels_last model and inputs')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the backbones')
+    parser.add_argument('--data', choices=['synthetic', 'loader'],
+                        default='synthetic', help='fixed device tensors, or '
+                        "the config's train_dataloader")
+    parser.add_argument('--workers', type=int, default=None,
+                        help='dataloader workers (default: the config\'s)')
+    parser.add_argument('--data-only', action='store_true',
+                        help='time the dataloader alone (no model)')
+    parser.add_argument('--peers', action='store_true',
+                        help='append mmpretrain\'s DenseCL and MoCo v2')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch.set_num_threads (default: torch\'s)')
     parser.add_argument('--seed', type=int, default=0)
@@ -94,6 +139,9 @@ def parse_args(argv=None):
     # internal: run one config described by a JSON job file
     parser.add_argument('--single', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.peers:
+        args.configs = list(args.configs) + [
+            c for c in PEERS if c not in args.configs]
     if not args.single and not args.configs:
         parser.error('give at least one config')
     return args
@@ -198,22 +246,29 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def time_train_steps(model, optim_wrapper, data: dict, warmup: int,
-                     iters: int, device: str, label: str = '') -> List[float]:
-    """Seconds of each timed ``model.train_step`` (after ``warmup``)."""
-    times = []
+def time_train_steps(model, optim_wrapper, data: Optional[dict],
+                     warmup: int, iters: int, device: str, label: str = '',
+                     loader=None):
+    """Seconds of each timed iteration (after ``warmup``), and the seconds
+    of each spent waiting for ``next(loader)`` (0 with fixed ``data``)."""
+    times, waits = [], []
     for i in range(warmup + iters):
         _sync(device)
         start = time.perf_counter()
+        if loader is not None:
+            data = _to_device(next(loader), device)
+        fetched = time.perf_counter()
         model.train_step(data, optim_wrapper)
         _sync(device)
-        dt = time.perf_counter() - start
+        end = time.perf_counter()
+        dt, wait = end - start, fetched - start
         kind = 'warm-up' if i < warmup else 'timed'
         print(f'  {label} step {i + 1}/{warmup + iters} ({kind}): '
-              f'{dt:.3f} s', flush=True)
+              f'{dt:.3f} s (data {wait:.3f} s)', flush=True)
         if i >= warmup:
             times.append(dt)
-    return times
+            waits.append(wait)
+    return times, waits
 
 
 def peak_memory_mib(device: str) -> Dict[str, float]:
@@ -344,6 +399,72 @@ def count_macs(model: nn.Module, data: dict) -> Dict[str, int]:
     return dict(counter.macs)
 
 
+# ------------------------------------------------------------- loading
+def build_loader(cfg, batch: int, workers: Optional[int], device: str,
+                 seed: int):
+    """The config's ``train_dataloader`` with ``batch`` images per step,
+    ``workers`` workers (default: the config's), pinned memory on CUDA,
+    persistent workers, and an infinite sampler."""
+    from mmengine.runner import Runner
+    loader = cfg.train_dataloader.copy()
+    loader.batch_size = batch
+    if workers is not None:
+        loader.num_workers = workers
+    loader.persistent_workers = loader.num_workers > 0
+    loader.pin_memory = device == 'cuda'
+    if loader.num_workers > 0:
+        loader.setdefault('prefetch_factor', 2)
+    else:
+        loader.pop('prefetch_factor', None)
+    loader.sampler = dict(type='InfiniteSampler', shuffle=True)
+    return Runner.build_dataloader(loader, seed=seed), loader.num_workers
+
+
+def time_loader(loader, warmup: int, iters: int, batch: int,
+                workers: int) -> dict:
+    """``next(loader)`` alone: images/s (and per worker)."""
+    it = iter(loader)
+    times = []
+    for i in range(warmup + iters):
+        start = time.perf_counter()
+        next(it)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    per_s = batch * len(times) / sum(times)
+    return dict(load_times=times, images_per_s=per_s,
+                images_per_s_per_worker=per_s / max(workers, 1),
+                workers=workers)
+
+
+def _to_device(data: dict, device: str) -> dict:
+    inputs = data['inputs']
+    move = (lambda x: x.to(device, non_blocking=True))  # noqa: E731
+    inputs = [move(x) for x in inputs] if isinstance(
+        inputs, (list, tuple)) else move(inputs)
+    return dict(data, inputs=inputs)
+
+
+def device_aug_batch(batch: int, size: int, device: str, seed: int = 0,
+                     source: int = 256) -> dict:
+    """Padded uint8 sources with recorded views, for a model whose data
+    preprocessor is :class:`mmdense.datasets.DeviceAugDataPreprocessor`."""
+    data = synthetic_batch(batch, size, device, seed, (source, source))
+    gen = torch.Generator().manual_seed(seed + 1)
+    data['inputs'] = torch.randint(0, 256, (batch, 3, source, source),
+                                   generator=gen,
+                                   dtype=torch.uint8).to(device)
+    for s in data['data_samples']:
+        s.set_metainfo(dict(source_scale=1.0))
+    return data
+
+
+def compile_backbones(model: nn.Module) -> None:
+    """``torch.compile`` the student and teacher backbones in place."""
+    for name in ('backbone', 'teacher_backbone'):
+        if isinstance(getattr(model, name, None), nn.Module):
+            setattr(model, name, torch.compile(getattr(model, name)))
+
+
 # ----------------------------------------------------------- one config
 def run_single(job: dict) -> dict:
     """Build, time and count one config (runs in its own process)."""
@@ -354,27 +475,64 @@ def run_single(job: dict) -> dict:
         torch.backends.cudnn.benchmark = True
     torch.manual_seed(job['seed'])
     cfg = load_config(job['config'], job['cfg_options'])
+    batch = job['batch']
+    if job.get('data_only'):
+        loader, workers = build_loader(cfg, batch, job.get('workers'),
+                                       device, job['seed'])
+        load_before = os.getloadavg()[0]
+        out = time_loader(loader, job['warmup'], job['iters'], batch,
+                          workers)
+        return dict(config=job['config'], ok=True, data_only=True,
+                    s_per_iter=statistics.median(out['load_times']),
+                    load_avg=[load_before, os.getloadavg()[0]], **out)
     model = build_model(cfg, device)
     optim_wrapper = build_optim_wrapper(model, cfg, job['amp'], device)
-    data = synthetic_batch(job['batch'], job['size'], device, job['seed'])
+    if job.get('channels_last'):
+        from mmdense.engine.channels_last import to_channels_last
+        to_channels_last(model)
+    from mmdense.datasets.device_aug import DeviceAugDataPreprocessor
+    device_aug = isinstance(model.data_preprocessor,
+                            DeviceAugDataPreprocessor)
+    loader = None
+    if job.get('data', 'synthetic') == 'loader':
+        loader, workers = build_loader(cfg, batch, job.get('workers'),
+                                       device, job['seed'])
+        loader = iter(loader)
+        data = None
+    elif device_aug:
+        data = device_aug_batch(batch, job['size'], device, job['seed'])
+    else:
+        data = synthetic_batch(batch, job['size'], device, job['seed'])
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f'  {type(model).__name__}, {params / 1e6:.1f} M trainable '
           f'parameters, {type(optim_wrapper).__name__}', flush=True)
+    macs = None
+    if job.get('compile'):
+        # count before compiling (the counter hooks the modules' forwards)
+        first = data if loader is None else _to_device(next(loader), device)
+        macs = count_macs(model, first)
+        compile_backbones(model)
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
     load_before = os.getloadavg()[0]
-    times = time_train_steps(model, optim_wrapper, data, job['warmup'],
-                             job['iters'], device, job['label'])
+    times, waits = time_train_steps(model, optim_wrapper, data,
+                                    job['warmup'], job['iters'], device,
+                                    job['label'], loader)
     load_after = os.getloadavg()[0]
     memory = peak_memory_mib(device)  # before the MAC pass (no-grad, less)
-    macs = count_macs(model, data)
-    batch = job['batch']
+    if macs is None:
+        first = data if loader is None else _to_device(next(loader), device)
+        macs = count_macs(model, first)
     s_iter = statistics.median(times)
     return dict(
         config=job['config'],
         model=type(model).__name__,
         ok=True,
         iter_times=times,
+        data_wait_times=waits,
         s_per_iter=s_iter,
         images_per_s=batch / s_iter,
+        data_wait_fraction=sum(waits) / sum(times),
         peak_mem_mib=memory.get('peak_cuda_mib', memory['peak_rss_mib']),
         peak_mem_kind='cuda_max_allocated' if device == 'cuda' else
         'peak_rss',
@@ -420,6 +578,9 @@ def add_ratios(results: List[dict]) -> None:
         if not (r.get('ok') and base.get('ok')):
             continue
         tr = r['s_per_iter'] / base['s_per_iter']
+        if r.get('data_only') or base.get('data_only'):
+            r['time_ratio'] = tr
+            continue
         mr = r['total_gmac_per_image'] / base['total_gmac_per_image']
         r['time_ratio'], r['mac_ratio'] = tr, mr
         r['efficiency'] = tr / mr
@@ -450,12 +611,25 @@ def speed_table(results: List[dict]) -> str:
         rows.append([
             r['config'], r['model'], _fmt(r['s_per_iter'], '.3f'),
             _fmt(r['images_per_s'], '.2f'), _fmt(r['peak_mem_mib'], '.0f'),
+            _fmt(r.get('data_wait_fraction'), '.2f'),
             _fmt(r.get('time_ratio')),
             '{:.1f} / {:.1f}'.format(*r['load_avg'])
         ])
     return _table(['config', 'model', 's/iter (median)', 'images/s',
-                   'peak MiB', 'time ratio', 'load avg before / after'],
-                  rows)
+                   'peak MiB', 'data wait', 'time ratio',
+                   'load avg before / after'], rows)
+
+
+def data_table(results: List[dict]) -> str:
+    rows = [[
+        r['config'], str(r['workers']), _fmt(r['s_per_iter'], '.3f'),
+        _fmt(r['images_per_s'], '.1f'),
+        _fmt(r['images_per_s_per_worker'], '.1f'),
+        '{:.1f} / {:.1f}'.format(*r['load_avg'])
+    ] if r.get('ok') else [r['config'], 'FAILED'] + ['-'] * 4
+            for r in results]
+    return _table(['config', 'workers', 's/batch (median)', 'images/s',
+                   'images/s per worker', 'load avg before / after'], rows)
 
 
 def mac_table(results: List[dict]) -> str:
@@ -491,9 +665,18 @@ def ratio_table(results: List[dict]) -> str:
 
 
 def print_report(results: List[dict], settings: dict) -> None:
+    if settings.get('data_only'):
+        print(f"\ndata loading only, batch {settings['batch']}, "
+              f"{settings['iters']} timed + {settings['warmup']} warm-up "
+              'batches\n')
+        print(data_table(results))
+        return
     print(f"\nbatch {settings['batch']}, {settings['size']} px, "
           f"{settings['iters']} timed + {settings['warmup']} warm-up "
           f"iterations, {settings['device']}, amp {settings['amp']}, "
+          f"channels_last {settings.get('channels_last', False)}, "
+          f"compile {settings.get('compile', False)}, data "
+          f"{settings.get('data', 'synthetic')}, "
           f"{settings['threads']} threads\n")
     print(speed_table(results))
     print('\nGMAC per image (one forward pass, student + teacher):\n')
@@ -521,7 +704,10 @@ def main(argv=None) -> None:
     settings = dict(batch=args.batch, size=args.size, iters=args.iters,
                     warmup=args.warmup, device=args.device, amp=args.amp,
                     threads=args.threads or torch.get_num_threads(),
-                    seed=args.seed, cfg_options=args.cfg_options or {})
+                    seed=args.seed, cfg_options=args.cfg_options or {},
+                    channels_last=args.channels_last, compile=args.compile,
+                    data=args.data, workers=args.workers,
+                    data_only=args.data_only)
     results = []
     for i, config in enumerate(args.configs):
         print(f'[{i + 1}/{len(args.configs)}] {config}', flush=True)
@@ -530,9 +716,10 @@ def main(argv=None) -> None:
             dict(settings, config=config, label=osp.basename(config),
                  threads=args.threads))
         result['wall_s'] = time.perf_counter() - start
-        status = (f"{result['s_per_iter']:.3f} s/iter, "
-                  f"{result['total_gmac_per_image']:.2f} GMAC/image"
-                  if result.get('ok') else 'FAILED')
+        status = 'FAILED' if not result.get('ok') else (
+            f"{result['images_per_s']:.1f} images/s" if args.data_only else
+            f"{result['s_per_iter']:.3f} s/iter, "
+            f"{result['total_gmac_per_image']:.2f} GMAC/image")
         print(f"[{i + 1}/{len(args.configs)}] done in "
               f"{result['wall_s']:.0f} s: {status}", flush=True)
         results.append(result)

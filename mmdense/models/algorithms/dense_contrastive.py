@@ -71,6 +71,9 @@ class DenseContrastive(BaseSelfSupervisor):
         self.transfer = transfer
         self.max_iters: Optional[int] = None  # else the Runner's max_iters
         self.register_buffer('step', torch.zeros((), dtype=torch.long))
+        # host mirror of ``step``: reading the buffer in every iteration
+        # would wait for the device; refreshed when a state dict is loaded
+        self._step = 0
         self.momentum_at(0)  # fail early on a bad schedule / missing iters
 
     # ----------------------------------------------------------------- parts
@@ -99,6 +102,10 @@ class DenseContrastive(BaseSelfSupervisor):
         return {'backbone.': 'teacher_backbone.'
                 if source == 'teacher' else 'backbone.'}
 
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._step = int(self.step)
+
     # -------------------------------------------------------------- training
     def momentum_at(self, step: int) -> float:
         max_iters = self.max_iters
@@ -117,9 +124,10 @@ class DenseContrastive(BaseSelfSupervisor):
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> dict:
-        step = int(self.step)
+        step = self._step
         ema_update_(self.teacher_pairs(), self.momentum_at(step))
-        self.step += 1
+        self._step = step + 1
+        self.step.fill_(self._step)  # a host scalar: no sync
         geometry = views_geometry(data_samples, inputs[0].device) \
             if data_samples and 'view_boxes' in data_samples[0] else None
         heads = self.level_heads()

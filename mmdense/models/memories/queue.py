@@ -15,6 +15,12 @@ class ContrastQueue(nn.Module):
     place at the pointer.  ``length`` must be a multiple of the global batch
     (as in MoCo's code); otherwise a clear error is raised.
 
+    The pointer lives in the ``ptr`` buffer (saved and resumed with the
+    model) and is mirrored by a Python int, so that an enqueue never reads
+    the buffer back (on a GPU that would wait for the device).  Loading a
+    state dict refreshes the mirror; write the pointer only through
+    ``load_state_dict`` or :meth:`enqueue`.
+
     Args:
         length (int): number of keys kept (65536 in MoCo / DenseCL).
         dim (int): key dimension.
@@ -26,6 +32,11 @@ class ContrastQueue(nn.Module):
         self.register_buffer('keys', F.normalize(torch.randn(length, dim),
                                                  dim=1))
         self.register_buffer('ptr', torch.zeros((), dtype=torch.long))
+        self._ptr = 0  # host mirror of ``ptr``
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._ptr = int(self.ptr)
 
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
@@ -37,6 +48,7 @@ class ContrastQueue(nn.Module):
                 f'ContrastQueue: the queue length {self.length} is not a '
                 f'multiple of the global batch {batch} (batch per process x '
                 'processes); choose a queue length that is.')
-        ptr = int(self.ptr)
-        self.keys[ptr:ptr + batch] = keys.to(self.keys.dtype)
-        self.ptr.fill_((ptr + batch) % self.length)
+        ptr = self._ptr
+        self.keys[ptr:ptr + batch] = keys.to(self.keys.dtype)  # in place
+        self._ptr = (ptr + batch) % self.length
+        self.ptr.fill_(self._ptr)  # a host scalar: no sync
