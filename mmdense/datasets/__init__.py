@@ -1,3 +1,5 @@
+from .captions import (CaptionTokenizer, CocoCaptionDataset,
+                       TokenizeCaption)
 from .device_aug import DeviceAugDataPreprocessor, DeviceViewGeometry
 from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
@@ -11,6 +13,7 @@ from .views import (GEOMETRY_META_KEYS, MultiViewWithGeometry,
 fix_mmcv_adjust_hue()
 
 __all__ = [
+    'CaptionTokenizer', 'CocoCaptionDataset', 'TokenizeCaption',
     'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue',
     'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'GEOMETRY_META_KEYS',
     'SubsetDataset', 'ColorChannelDrop', 'PatchGrid', 'RelativePatchPair'

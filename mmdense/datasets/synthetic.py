@@ -46,7 +46,10 @@ Layout under ``out_dir`` (the toolboxes' default data roots)
 - ``coco/{train2017,val2017,unlabeled2017}/%012d.jpg``;
   ``coco/annotations/instances_{train,val}2017.json`` (one polygon for a
   single-piece visible mask, compressed RLE when it is split or has holes),
-  ``coco/annotations/image_info_unlabeled2017.json`` (images only).
+  ``coco/annotations/image_info_unlabeled2017.json`` (images only),
+  ``coco/annotations/captions_{train,val}2017.json`` (five captions per image
+  naming each annotated object's class, colour and position; see
+  :mod:`mmdense.datasets.synthetic_captions`).
 - ``VOCdevkit/VOC2007``: trainval (= split ``train``) and test (= ``val``) with
   ``JPEGImages``, ``Annotations`` (XML), ``ImageSets/Main``.
 - ``VOCdevkit/VOC2012``: scenes of its own (so VOC07+12 trainval never holds
@@ -77,8 +80,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .synthetic_captions import caption_rng, scene_captions
+
 #: Bump when the rendering or a format writer changes: roots are rebuilt.
-GENERATOR_VERSION = 2
+#: 3: COCO ``captions_{train,val}2017.json`` (:mod:`.synthetic_captions`).
+GENERATOR_VERSION = 3
 MANIFEST = '_SUCCESS.json'
 FORMATS = ('coco', 'voc', 'cityscapes', 'ade20k')
 
@@ -472,7 +478,8 @@ def _outline_polygon(mask: np.ndarray) -> Optional[List[float]]:
     return (contours[0].reshape(-1, 2) / 2).astype(float).ravel().tolist()
 
 
-def _coco_json(images: list, annotations: Optional[list]) -> dict:
+def _coco_json(images: list, annotations: Optional[list],
+               categories: bool = True) -> dict:
     doc = dict(
         info=dict(
             description='mmdense synthetic scenes',
@@ -481,7 +488,8 @@ def _coco_json(images: list, annotations: Optional[list]) -> dict:
         images=images)
     if annotations is not None:
         doc['annotations'] = annotations
-    doc['categories'] = coco_categories()
+    if categories:  # the captions files have none, like COCO's
+        doc['categories'] = coco_categories()
     return doc
 
 
@@ -491,13 +499,19 @@ def _write_coco(root: Path, build: BuildParams) -> dict:
               ('unlabeled2017', 'unlabeled', build.num_unlabeled,
                'image_info_unlabeled2017'))
     cat_ids = LABEL_MAPS['coco'].values
-    image_id = ann_id = 0
+    image_id = ann_id = caption_id = 0
     counts = {}
     for folder, split, num, json_name in splits:
         labeled = json_name.startswith('instances')
-        images, annotations = [], []
-        for scene in build.scenes(split, num):
+        images, annotations, captions = [], [], []
+        for index, scene in enumerate(build.scenes(split, num)):
             image_id += 1
+            for text in scene_captions(scene,
+                                       caption_rng(build.seed, split, index),
+                                       LABEL_MAPS['coco'].names):
+                caption_id += 1
+                captions.append(
+                    dict(image_id=image_id, id=caption_id, caption=text))
             file_name = f'{image_id:012d}.jpg'
             _write_image(root / folder / file_name, scene.image)
             height, width = scene.semantic.shape
@@ -527,6 +541,10 @@ def _write_coco(root: Path, build: BuildParams) -> dict:
         _write_json(root / 'annotations' / f'{json_name}.json',
                     _coco_json(images, annotations if labeled else None))
         counts[folder] = dict(images=len(images), instances=len(annotations))
+        if labeled:  # COCO has captions for train2017 / val2017 only
+            _write_json(root / 'annotations' / f'captions_{folder}.json',
+                        _coco_json(images, captions, categories=False))
+            counts[folder]['captions'] = len(captions)
     return counts
 
 

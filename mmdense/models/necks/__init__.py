@@ -1,3 +1,4 @@
 from .fcn_decoder import FCNDecoder
+from .text_encoder import CaptionTransformer
 
-__all__ = ['FCNDecoder']
+__all__ = ['FCNDecoder', 'CaptionTransformer']

@@ -1,0 +1,292 @@
+"""The survey's pretexts from other modalities as image pre-training (issue
+10): CLIP-style image-caption contrast, DGI-style corruption negatives for
+Deep InfoMax, NSP- / SOP-style patch pairs.  Known-answer losses computed
+here by hand, captions checked against the generator's annotations, demos
+train, weights transfer."""
+import json
+import math
+import os.path as osp
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from conftest import REPO
+from mmengine.config import Config
+from mmengine.dataset import default_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+from mmdense.datasets.captions import (EOT, PAD, SOT, UNK, CaptionTokenizer,
+                                       CocoCaptionDataset, TokenizeCaption)
+from mmdense.datasets.synthetic import make_synthetic_datasets
+from mmdense.engine import TransferMetaHook
+from mmdense.engine.pretrained import load_pretrained
+from mmdense.models.losses.other_pretexts import (clip_loss, dgi_loss,
+                                                  pair_bce_loss)
+from mmdense.registry import DATASETS, MODELS
+from mmdense.utils.transfer import extract_transfer_weights
+
+
+def _log_softmax_at(row, k):
+    return row[k] - math.log(sum(math.exp(v) for v in row))
+
+
+# ------------------------------------------------------------------ CLIP
+def _clip_by_hand(img, txt, scale):
+    n = len(img)
+    logits = [[scale * sum(a * b for a, b in zip(img[i], txt[j]))
+               for j in range(n)] for i in range(n)]
+    rows = -sum(_log_softmax_at(logits[i], i) for i in range(n)) / n
+    cols = -sum(_log_softmax_at([logits[i][j] for i in range(n)], j)
+                for j in range(n)) / n
+    return rows, cols
+
+
+def test_clip_loss_both_directions_and_temperature():
+    # 3 pairs whose similarity matrix is not symmetric: rows != columns
+    img = [[1., 0.], [0., 1.], [0.6, 0.8]]
+    txt = [[0.8, 0.6], [0., 1.], [0.6, -0.8]]
+    rows, cols = _clip_by_hand(img, txt, 1 / 0.07)
+    assert abs(rows - cols) > 0.1  # the two directions really differ
+    got = clip_loss(torch.tensor(img), torch.tensor(txt),
+                    torch.tensor(math.log(1 / 0.07)))
+    assert got.item() == pytest.approx((rows + cols) / 2, rel=1e-5)
+    # another temperature, another value
+    rows2, cols2 = _clip_by_hand(img, txt, 2.0)
+    got2 = clip_loss(torch.tensor(img), torch.tensor(txt),
+                     torch.tensor(math.log(2.0)))
+    assert got2.item() == pytest.approx((rows2 + cols2) / 2, rel=1e-5)
+
+
+def test_clip_logit_scale_is_clipped_at_100():
+    img, txt = [[1., 0.], [0.6, 0.8]], [[0.8, 0.6], [0., 1.]]
+    rows, cols = _clip_by_hand(img, txt, 100.)
+    t = torch.tensor(math.log(500.), requires_grad=True)
+    got = clip_loss(torch.tensor(img), torch.tensor(txt), t)
+    assert got.item() == pytest.approx((rows + cols) / 2, rel=1e-5)
+    got.backward()
+    assert t.grad.item() == 0  # beyond the clip, no push further up
+
+
+def test_clip_model_temperature_init_and_clamp():
+    model = MODELS.build(_clip_model_cfg())
+    assert model.logit_scale.exp().item() == pytest.approx(1 / 0.07)
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(1000.))
+    model.loss(torch.randn(2, 3, 32, 32), [
+        SimpleNamespace(text=np.array([SOT, 5, EOT, PAD, PAD, PAD]))
+        for _ in range(2)
+    ])
+    assert model.logit_scale.item() == pytest.approx(math.log(100.))
+
+
+def _clip_model_cfg():
+    return dict(
+        type='CLIPPretrain',
+        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+        neck=dict(type='LinearNeck', in_channels=512, out_channels=8,
+                  gap_dim=2, norm_cfg=None),
+        text_encoder=dict(type='CaptionTransformer', vocab_size=16,
+                          context_length=6, width=8, layers=1, heads=2,
+                          embed_dim=8))
+
+
+def test_text_encoder_is_causal_and_reads_the_eot_token():
+    torch.manual_seed(0)
+    enc = MODELS.build(_clip_model_cfg()['text_encoder']).eval()
+    text = torch.tensor([[SOT, 5, 6, EOT, PAD, PAD]])
+    after = text.clone()
+    after[0, 4:] = 9  # tokens after the end-of-text token
+    before = text.clone()
+    before[0, 1] = 7  # a word before it
+    out = enc(text)
+    assert torch.allclose(out, enc(after), atol=1e-6)
+    assert not torch.allclose(out, enc(before), atol=1e-4)
+
+
+# ------------------------------------------------------------- tokenizer
+def test_tokenizer_known_ids_truncation_and_determinism(tmp_path):
+    caps = ['A red car.', 'a red dog', 'Two red cars, a dog']
+    tok = CaptionTokenizer.train(caps, vocab_size=9)
+    # counts: a 3, red 3, dog 2, '.' 1, ',' 1, car 1, cars 1, two 1
+    assert tok.words == ['a', 'red', 'dog', ',', '.']
+    assert list(tok.encode('A dog, a CAT', 8)) == [
+        SOT, 4, 6, 7, 4, UNK, EOT, PAD]
+    cut = tok.encode('a red dog a red dog', 5)
+    assert list(cut) == [SOT, 4, 5, 6, EOT]
+    tok.save(str(tmp_path / 'a.json'))
+    CaptionTokenizer.train(list(reversed(caps)), 9).save(
+        str(tmp_path / 'b.json'))
+    assert (tmp_path / 'a.json').read_bytes() == \
+        (tmp_path / 'b.json').read_bytes()
+    assert CaptionTokenizer.load(str(tmp_path / 'a.json')).words == tok.words
+
+
+# ---------------------------------------------------- synthetic captions
+NAMES = ('person', 'car', 'dog', 'bottle', 'chair')
+COCO_IDS = {1: 'person', 3: 'car', 18: 'dog', 44: 'bottle', 62: 'chair'}
+
+
+def _position(bbox, width, height):
+    """Independent of the generator: the box centre's third of the image."""
+    x, y, w, h = bbox
+    col = ['left', 'centre', 'right'][min(int(3 * (x + w / 2) / width), 2)]
+    row = ['top', 'middle', 'bottom'][min(int(3 * (y + h / 2) / height), 2)]
+    return {('middle', 'centre'): 'in the centre'}.get(
+        (row, col), f'on the {col}' if row == 'middle' else
+        f'at the {row}' if col == 'centre' else f'at the {row} {col}')
+
+
+def _mentions(text):
+    words = re.findall('[a-z]+', text)
+    return [n for w in words for n in NAMES
+            if w in (n, n + 's') or (n == 'person' and w == 'people')]
+
+
+@pytest.mark.parametrize('split', ['train2017', 'val2017'])
+def test_synthetic_captions_describe_the_annotated_objects(
+        synthetic_root, split):
+    ann = osp.join(synthetic_root, 'coco/annotations')
+    with open(osp.join(ann, f'instances_{split}.json')) as f:
+        inst = json.load(f)
+    with open(osp.join(ann, f'captions_{split}.json')) as f:
+        caps = json.load(f)
+    assert [i['id'] for i in caps['images']] == \
+        [i['id'] for i in inst['images']]
+    by_image = {}
+    for c in caps['annotations']:
+        by_image.setdefault(c['image_id'], []).append(c['caption'])
+    for image in inst['images']:
+        objects = [a for a in inst['annotations']
+                   if a['image_id'] == image['id']]
+        texts = by_image[image['id']]
+        assert len(texts) == 5
+        drawn = sorted(COCO_IDS[a['category_id']] for a in objects)
+        for text in texts:  # never an object that is not there
+            assert set(_mentions(text)) <= set(drawn), (text, drawn)
+        if not objects:
+            continue
+        # caption 0: every object in painting (= annotation) order, with
+        # its position from the annotated box
+        phrases = re.split(r', | and ', texts[0].rstrip('.'))
+        assert len(phrases) == len(objects)
+        for phrase, a in zip(phrases, objects):
+            name = COCO_IDS[a['category_id']]
+            assert re.fullmatch(
+                rf'an? [a-z]+ {name} ' +
+                _position(a['bbox'], image['width'], image['height']),
+                phrase), (phrase, name, a['bbox'])
+        # caption 3: the same objects (any order); caption 1: the counts
+        assert sorted(_mentions(texts[3])) == drawn
+        assert set(_mentions(texts[1])) == set(drawn)
+
+
+def test_synthetic_captions_are_deterministic(tmp_path, synthetic_root):
+    params = dict(formats=['coco'], num_train=8, num_val=4, num_unlabeled=0,
+                  seed=0)
+    make_synthetic_datasets(tmp_path / 'a', **params)
+    other = make_synthetic_datasets(tmp_path / 'b', **dict(params, seed=1))
+    name = 'annotations/captions_train2017.json'
+    same = (tmp_path / 'a/coco' / name).read_bytes()
+    assert same == open(osp.join(synthetic_root, 'coco', name), 'rb').read()
+    with open(osp.join(other['coco'], name), 'rb') as f:
+        assert f.read() != same  # another seed, other captions
+
+
+def test_caption_dataset_pairs_an_image_with_one_of_its_captions(
+        synthetic_root, tmp_path):
+    root = osp.join(synthetic_root, 'coco/')
+    vocab = str(tmp_path / 'vocab.json')
+    pipeline = [dict(type='TokenizeCaption', vocab_file=vocab,
+                     captions_file=root + 'annotations/captions_train2017.json',
+                     vocab_size=128, context_length=64)]
+    ds = CocoCaptionDataset(ann_file='annotations/captions_train2017.json',
+                            data_root=root,
+                            data_prefix=dict(img_path='train2017/'),
+                            pipeline=pipeline)
+    assert len(ds) == 8 and osp.isfile(vocab)
+    tok = CaptionTokenizer.load(vocab)
+    info = ds.get_data_info(3)
+    assert info['img_path'].endswith('train2017/000000000004.jpg')
+    seen = set()
+    np.random.seed(0)
+    for _ in range(30):
+        out = ds[3]
+        assert out['caption'] in info['captions']
+        assert np.array_equal(out['text'], tok.encode(out['caption'], 64))
+        seen.add(out['caption'])
+    assert len(seen) >= 3  # a random one of the five, not always the first
+    with pytest.raises(ValueError, match='vocab_size'):
+        TokenizeCaption(vocab_file=vocab, vocab_size=8)
+
+
+# ---------------------------------------------------- demos and transfer
+def _demo_batch(config, synthetic_root, tmp_path, size=8):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.data_root = osp.join(synthetic_root, 'coco/')
+    for step in ds_cfg.pipeline:
+        if step['type'] == 'TokenizeCaption':
+            step['vocab_file'] = str(tmp_path / 'vocab.json')
+            step['captions_file'] = osp.join(
+                synthetic_root, 'coco/annotations/captions_train2017.json')
+    dataset = DATASETS.build(ds_cfg)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    return cfg, default_collate([dataset[i] for i in range(size)])
+
+
+def _train(cfg, data, steps):
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    history = [{k: float(v) for k, v in model.train_step(data, optim).items()}
+               for _ in range(steps)]
+    return model, history
+
+
+_BENCHMARKS = {}
+
+
+def _benchmark(name):
+    if name not in _BENCHMARKS:
+        cfg = Config.fromfile(
+            osp.join(REPO, 'configs/benchmarks/synthetic', name))
+        scope = cfg.default_scope
+        registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+        with DefaultScope.overwrite_default_scope(scope):
+            _BENCHMARKS[name] = registry.build(cfg.model)
+    return _BENCHMARKS[name]
+
+
+def _assert_transfers(model, tmp_path):
+    """Checkpoint meta (TransferMetaHook) -> exported weights -> strict
+    loading of every backbone tensor into the synthetic benchmarks."""
+    ckpt = dict(state_dict=model.state_dict(), meta={})
+    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
+                                              ckpt)
+    weights = extract_transfer_weights(ckpt)
+    assert {k.split('.')[0] for k in weights} == {'backbone'}
+    path = str(tmp_path / 'weights.pth')
+    torch.save(dict(state_dict=weights), path)
+    n = len(model.backbone.state_dict())
+    for name in ('mask-rcnn_r18-fpn_synthetic-coco.py',
+                 'fcn-d6_r18-d16_synthetic-voc12aug.py'):
+        target = _benchmark(name)
+        report = load_pretrained(target, path, groups=('backbone', ))
+        assert report == {'backbone': f'{n}/{n} tensors'}
+        assert torch.equal(target.backbone.conv1.weight,
+                           model.backbone.conv1.weight)
+
+
+def test_clip_demo_trains_and_transfers(synthetic_root, tmp_path):
+    cfg, data = _demo_batch('configs/clip/demo.py', synthetic_root, tmp_path)
+    assert data['data_samples'][0].text.shape == (64, )
+    model, history = _train(cfg, data, 10)
+    losses = [h['loss'] for h in history]
+    assert all(v == v for v in losses)
+    assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
+    assert history[0]['logit_scale'] == pytest.approx(1 / 0.07, rel=1e-4)
+    _assert_transfers(model, tmp_path)
