@@ -56,6 +56,7 @@ train_dataloader = dict(
     num_workers=8,
     drop_last=True,
     persistent_workers=True,
+    pin_memory=True,  # faster host -> GPU copies
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(

@@ -16,6 +16,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
+    pin_memory=False,  # CPU demos: nothing to pin for
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         data_root=data_root,

@@ -19,6 +19,7 @@ train_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
+    pin_memory=False,  # CPU demos: nothing to pin for
     dataset=dict(
         data_root=data_root,
         ann_file='',
