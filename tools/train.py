@@ -2,7 +2,9 @@
 fine-tuning config (the registry scope is taken from the config's
 ``default_scope``)."""
 import argparse
+import sys
 
+from mmdense.engine.reliability import NonFiniteLossError
 from mmdense.utils.cli import add_common_args, build_runner, load_config
 from mmdense.utils.dist import shutdown_dist
 
@@ -69,7 +71,13 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(load_config(args), args)
-    build_runner(cfg).train()
+    runner = build_runner(cfg)
+    try:
+        runner.train()
+    except NonFiniteLossError as err:  # one line, no traceback
+        runner.logger.error(str(err))
+        shutdown_dist()
+        sys.exit(1)
     shutdown_dist()
 
 

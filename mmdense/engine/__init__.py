@@ -3,6 +3,9 @@ from .hooks import TransferMetaHook
 from .model_wrappers import CPUDistributedDataParallel
 from .monitors import CollapseMonitorHook, DenseProbeHook
 from .pretrained import LoadPretrainedHook, load_pretrained
+from .reliability import (NonFiniteLossError, NonFiniteLossHook,
+                          ResumeStateHook, SafeCheckpointHook,
+                          TrainingChecksHook)
 from .optim_wrappers import CPUAmpOptimWrapper
 from .runner import Runner
 
@@ -10,5 +13,6 @@ __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
     'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
     'CollapseMonitorHook', 'DenseProbeHook', 'ChannelsLastHook',
-    'to_channels_last'
+    'to_channels_last', 'ResumeStateHook', 'NonFiniteLossHook',
+    'NonFiniteLossError', 'TrainingChecksHook', 'SafeCheckpointHook'
 ]

@@ -13,7 +13,6 @@ Both are off in the paper configs and on in the CPU demos; see
 """
 import contextlib
 import math
-import random
 import time
 from typing import Callable, Dict, Optional, Tuple
 
@@ -29,6 +28,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import EpochBasedTrainLoop
 
 from mmdense.registry import HOOKS
+from mmdense.utils.rng import preserve_rng
 
 __all__ = [
     'CollapseMonitorHook', 'DenseProbeHook', 'collapse_std',
@@ -245,28 +245,6 @@ class CollapseMonitorHook(Hook):
 
 
 # ------------------------------------------------------------ dense probe
-@contextlib.contextmanager
-def preserve_rng():
-    """Restores python's, numpy's and torch's (CPU and initialised CUDA)
-    global random states on exit: what runs inside leaves the training's
-    random streams exactly where they were."""
-    py_state = random.getstate()
-    np_state = np.random.get_state()
-    torch_state = torch.get_rng_state()
-    cuda_states = (
-        torch.cuda.get_rng_state_all()
-        if torch.cuda.is_available() and torch.cuda.is_initialized() else
-        None)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-        torch.set_rng_state(torch_state)
-        if cuda_states is not None:
-            torch.cuda.set_rng_state_all(cuda_states)
-
-
 @contextlib.contextmanager
 def frozen_eval(model: nn.Module):
     """Every module in eval mode under ``torch.no_grad()``; on exit each

@@ -33,12 +33,12 @@ import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from .checkpoint import atomic_write as _atomic_write
 from .transfer import extract_transfer_weights, load_pretrain_checkpoint
 
 FORMATS = ('mm', 'detectron2', 'torchvision')
@@ -510,26 +510,6 @@ def _d2_names(mm_keys):
         new = mm_to_detectron2_fpn_key(rest, 10**6)
         if new not in (None, _DROP):
             yield new
-
-
-def _atomic_write(out: str, write: Callable) -> None:
-    """Write through a temp file in the same directory + ``os.replace``:
-    ``out`` is either the old file or the complete new one."""
-    directory = osp.dirname(osp.abspath(out))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(out)}.', suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    except BaseException:
-        if osp.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _numpy(v: torch.Tensor):

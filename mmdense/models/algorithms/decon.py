@@ -72,6 +72,12 @@ class DeCon(DenseContrastive):
                              f'{levels!r}')
         if decoder_key in ('backbone', 'head', 'data_preprocessor'):
             raise ValueError(f'DeCon: decoder_key {decoder_key!r} is taken')
+        dec_type = decoder.get('type') if isinstance(decoder, dict) else None
+        if isinstance(dec_type, str) and MODELS.get(dec_type) is None:
+            raise ValueError(
+                f'DeCon: decoder.type {dec_type!r} is not a registered model; '
+                "use type='mmdet.FPN' (decoder_key='neck', Mask R-CNN) or "
+                "type='FCNDecoder' (decoder_key='decode_head', FCN).")
         super().__init__(backbone=backbone, head=head, **kwargs)
         self.decoder_key = decoder_key
         if getattr(self, decoder_key, None) is None and hasattr(

@@ -1,3 +1,4 @@
+import math
 from typing import Dict, List, Optional
 
 import torch
@@ -8,6 +9,25 @@ from mmdense.registry import MODELS
 from ..utils.geometry import views_geometry
 from ..utils.teacher import (ema_update_, make_teacher, shuffle_batch,
                              teacher_momentum, unshuffle_batch)
+
+
+def check_feature_size(head, level: str, feat: torch.Tensor,
+                       img: torch.Tensor) -> None:
+    """Raise when ``feat`` (N, C, h, w) is smaller than the head's
+    ``min_feature_size`` (e.g. 2 for a dense loss: on a 1x1 map there is
+    nothing dense to contrast; ResNet's C5 is 1x1 for crops up to 32 px)."""
+    need = getattr(head, 'min_feature_size', 1)
+    h, w = feat.shape[-2:]
+    if feat.dim() != 4 or min(h, w) >= need:
+        return
+    ratio = max(img.shape[-2] / h, img.shape[-1] / w)
+    stride = 2**math.ceil(math.log2(ratio))
+    raise ValueError(
+        f'{type(head).__name__}: the {level or "C5"} feature map is {h}x{w} '
+        f'for {img.shape[-2]}x{img.shape[-1]}-px views (stride {stride}); '
+        f'its loss needs at least {need}x{need} locations: use crops of at '
+        f'least {need * stride} px (the crop size / scale of the view '
+        'pipeline).')
 
 
 @MODELS.register_module()
@@ -134,6 +154,9 @@ class DenseContrastive(BaseSelfSupervisor):
         any_head = next(iter(heads.values()))
         student = {v: self.student_features(inputs[v])
                    for v in any_head.student_views}
+        for level, head in heads.items():
+            for v, feats in student.items():
+                check_feature_size(head, level, feats[level], inputs[v])
         with torch.no_grad():
             teacher = {v: self._teacher_forward(inputs[v])
                        for v in any_head.teacher_views}

@@ -53,6 +53,8 @@ class DenseCLHead(BaseModule):
     """
     student_views = (0, )
     teacher_views = (1, )
+    # dense: at least 2x2 locations (C5 of crops > 32 px)
+    min_feature_size = 2
 
     def __init__(self,
                  in_channels: int,

@@ -94,6 +94,8 @@ class SlotConHead(BaseModule):
     """
     student_views = (0, 1)
     teacher_views = (0, 1)
+    # dense: at least 2x2 locations (C5 of crops > 32 px)
+    min_feature_size = 2
 
     def __init__(self,
                  in_channels: int,

@@ -38,16 +38,26 @@ class ContrastQueue(nn.Module):
         super()._load_from_state_dict(*args, **kwargs)
         self._ptr = int(self.ptr)
 
+    def check_global_batch(self, batch: int, name: str = 'ContrastQueue',
+                           per_process: int = None) -> None:
+        """Raise unless the length is a multiple of the global ``batch``
+        (called by :class:`~mmdense.engine.TrainingChecksHook` before
+        training, and at every enqueue)."""
+        if self.length % batch:
+            split = f'{per_process} per process x {batch // per_process} ' \
+                'processes' if per_process else 'batch per process x processes'
+            fit = max(batch, self.length // batch * batch)
+            raise ValueError(
+                f'{name}: the queue length {self.length} is not a multiple of '
+                f'the global batch {batch} ({split}); set queue_len to a '
+                f'multiple of {batch}, e.g. {fit}.')
+
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor) -> None:
         if get_world_size() > 1:
             keys = torch.cat(all_gather(keys.contiguous()), dim=0)
+        self.check_global_batch(keys.shape[0])
         batch = keys.shape[0]
-        if self.length % batch:
-            raise ValueError(
-                f'ContrastQueue: the queue length {self.length} is not a '
-                f'multiple of the global batch {batch} (batch per process x '
-                'processes); choose a queue length that is.')
         ptr = self._ptr
         self.keys[ptr:ptr + batch] = keys.to(self.keys.dtype)  # in place
         self._ptr = (ptr + batch) % self.length
