@@ -1,6 +1,7 @@
 from .captions import (CaptionTokenizer, CocoCaptionDataset,
                        TokenizeCaption)
 from .device_aug import DeviceAugDataPreprocessor, DeviceViewGeometry
+from .patches import ColorChannelDrop, PatchGrid, RelativePatchPair
 from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
 from .transforms import fix_mmcv_adjust_hue

@@ -1,7 +1,9 @@
 from .densecl_head import DenseCLHead, dense_correspondence
+from .dim_head import DIMHead
+from .patch_pair_head import PatchPairHead
 from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 
 __all__ = [
     'DenseCLHead', 'SlotConHead', 'SemanticGrouping', 'dense_correspondence',
-    'slot_presence'
+    'slot_presence', 'DIMHead', 'PatchPairHead'
 ]

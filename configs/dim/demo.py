@@ -1,0 +1,34 @@
+# Deep InfoMax on the synthetic COCO+ for CPU: ResNet-18, one 64 px view,
+# batch 8, 64-d embeddings, Adam 1e-3, 30 iterations.
+_base_ = [
+    '../_base_/models/dim_r50.py',
+    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
+    '../_base_/default_runtime.py',
+    '../_base_/demo_signals.py',
+]
+model = dict(
+    backbone=dict(depth=18),
+    head=dict(
+        local_channels=512, global_channels=512, hid_channels=128,
+        out_channels=64))
+train_pipeline = [
+    dict(type='LoadImageFromFile'), *_base_.view_pipeline,
+    dict(type='PackInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
+max_iters = 30
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
+custom_hooks = [
+    _base_.demo_custom_hooks[0],
+    dict(_base_.demo_custom_hooks[1], module='local_net'),
+    _base_.demo_custom_hooks[2],
+]

@@ -1,0 +1,13 @@
+# Deep InfoMax (local-global, JSD) on ImageNet-1K train, ResNet-50, 8 x 32,
+# Adam 1e-4 cosine, 200 epochs.
+_base_ = [
+    '../_base_/models/dim_r50.py',
+    '../_base_/datasets/coco_single_view.py',
+    '../_base_/schedules/adam_coslr_200e.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/imagenet/'
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='', data_root=data_root, data_prefix=dict(img_path='train/')))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -1,0 +1,13 @@
+# Context prediction on ImageNet-1K train (the paper's data), ResNet-50,
+# 8 x 32, SGD lr 0.03 cosine, 200 epochs.
+_base_ = [
+    '../_base_/models/relative_loc_r50.py',
+    '../_base_/datasets/coco_relative_loc.py',
+    '../_base_/schedules/sgd_coslr_200e.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/imagenet/'
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='', data_root=data_root, data_prefix=dict(img_path='train/')))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -1,0 +1,49 @@
+from typing import List
+
+import torch
+import torch.nn as nn
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+
+from mmdense.registry import MODELS
+
+
+@MODELS.register_module()
+class ContextPrediction(BaseSelfSupervisor):
+    """Context prediction / relative patch location (Doersch et al., ICCV
+    2015): the shared encoder embeds two patches of one image, the head
+    classifies where the second lies relative to the first (8 neighbours).
+
+    The patches and the label come from the data pipeline
+    (:class:`RelativePatchPair`: ``inputs`` = [first, second] patch batches,
+    ``data_samples[i].gt_label``).  The pooled last stage of the backbone is
+    the patch feature.  Only ``backbone.*`` transfers.  The logged ``acc``
+    is the batch's classification accuracy (chance = 1 / num_classes).
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 data_preprocessor=None,
+                 init_cfg=None) -> None:
+        super().__init__(
+            backbone=backbone,
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+
+    def patch_features(self, patches: List[torch.Tensor]) -> List[torch.Tensor]:
+        """One backbone pass over all patches -> pooled (N, C) per patch."""
+        feats = self.pool(self.backbone(torch.cat(patches))[-1]).flatten(1)
+        return list(feats.split(len(patches[0])))
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: list,
+             **kwargs) -> dict:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(
+                'ContextPrediction needs two patches per sample: put '
+                'RelativePatchPair in the pipeline before PackInputs')
+        labels = torch.cat([s.gt_label for s in data_samples]).to(
+            inputs[0].device)
+        first, second = self.patch_features(inputs)
+        return self.head.loss(first, second, labels)

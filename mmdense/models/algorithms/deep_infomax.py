@@ -1,0 +1,61 @@
+from typing import Dict, List, Union
+
+import torch
+import torch.nn as nn
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+
+from mmdense.registry import MODELS
+
+
+@MODELS.register_module()
+class DeepInfoMax(BaseSelfSupervisor):
+    """Deep InfoMax, local-global (Hjelm et al., ICLR 2019): maximise the
+    mutual information between an image's global vector and each of its
+    local features.
+
+    One view per image.  The backbone's feature map ``local_index`` gives
+    the local features (default: the last stage, C5); the global vector is
+    the average-pooled last stage.  :class:`DIMHead` embeds both (1x1-conv
+    and MLP networks), scores every (global, local) pair of the gathered
+    batch and applies the JSD or InfoNCE estimator.  Only ``backbone.*``
+    transfers.
+
+    Args:
+        backbone (dict): the encoder (``mmpretrain.ResNet``); its
+            ``out_indices`` must include the local stage and end with the
+            last one.
+        head (dict): :class:`DIMHead`.
+        local_index (int): index into the backbone's outputs of the local
+            feature map. Defaults to -1 (C5).
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 local_index: int = -1,
+                 data_preprocessor=None,
+                 init_cfg=None) -> None:
+        super().__init__(
+            backbone=backbone,
+            head=head,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        n_out = len(self.backbone.out_indices)
+        if not -n_out <= local_index < n_out:
+            raise ValueError(
+                f'DeepInfoMax: local_index={local_index} but the backbone '
+                f'has {n_out} outputs (out_indices='
+                f'{tuple(self.backbone.out_indices)}); add the local stage '
+                'to backbone.out_indices')
+        self.local_index = local_index
+        self.pool = nn.AdaptiveAvgPool2d(1)
+
+    def level_heads(self) -> Dict[str, nn.Module]:
+        return {'': self.head}
+
+    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+             data_samples: list, **kwargs) -> dict:
+        img = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        feats = self.backbone(img)
+        global_vec = self.pool(feats[-1]).flatten(1)
+        return self.head.loss(feats[self.local_index], global_vec)

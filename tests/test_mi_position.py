@@ -1,0 +1,219 @@
+"""Deep InfoMax, CPC v2 and context prediction: losses against numbers
+worked out here, patch geometry, causality, demos that learn, and transfer
+into the synthetic benchmarks."""
+import math
+import os
+import os.path as osp
+import socket
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from conftest import REPO
+from mmengine.config import Config
+from mmengine.dataset import default_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+from mmdense.registry import DATASETS, MODELS
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+# ------------------------------------------------------------ Deep InfoMax
+# scores[i, j, p]: global i against location p of image j (2 images, 3 locs)
+SCORES = torch.tensor([[[1.0, -0.5, 2.0], [0.3, -1.2, 0.0]],
+                       [[-0.7, 0.4, 1.5], [2.2, 0.1, -0.3]]])
+
+
+def test_dim_jsd_known_answer():
+    from mmdense.models.losses.mutual_info import dim_jsd
+    s = SCORES.tolist()
+    pos = [s[i][i][p] for i in range(2) for p in range(3)]
+    neg = [s[i][1 - i][p] for i in range(2) for p in range(3)]
+    e_pos = sum(math.log(2) - softplus(-u) for u in pos) / len(pos)
+    e_neg = sum(softplus(-u) + u - math.log(2) for u in neg) / len(neg)
+    expected = e_neg - e_pos
+    # the same value in the softplus (BCE) form minus 2 log 2
+    bce = (sum(softplus(-u) for u in pos) / 6 + sum(softplus(u)
+                                                    for u in neg) / 6)
+    assert expected == pytest.approx(bce - 2 * math.log(2))
+    got = dim_jsd(SCORES, torch.tensor([0, 1]))
+    assert float(got) == pytest.approx(expected, abs=1e-6)
+    assert float(dim_jsd(torch.zeros(2, 2, 3), torch.tensor([0, 1]))) == \
+        pytest.approx(0.0, abs=1e-7)
+
+
+def test_dim_infonce_keeps_own_image_at_minus_ten():
+    from mmdense.models.losses.mutual_info import dim_infonce
+    s = SCORES.tolist()
+    losses = []
+    for i in range(2):
+        for p in range(3):
+            logits = [s[i][i][p]] + [
+                -10.0 if j == i else s[i][j][q] for j in range(2)
+                for q in range(3)
+            ]
+            denom = sum(math.exp(v) for v in logits)
+            losses.append(-math.log(math.exp(logits[0]) / denom))
+    expected = sum(losses) / len(losses)
+    got = dim_infonce(SCORES, torch.tensor([0, 1]))
+    assert float(got) == pytest.approx(expected, abs=1e-6)
+    # dropping the own-image candidates instead would give another value
+    dropped = dim_infonce(SCORES, torch.tensor([0, 1]), self_score=-1e9)
+    assert abs(float(dropped) - expected) > 1e-5
+
+
+def test_dim_head_scores_every_global_against_every_local():
+    from mmdense.models.losses.mutual_info import dim_infonce
+    head = MODELS.build(dict(type='DIMHead', local_channels=4,
+                             global_channels=6, hid_channels=8,
+                             out_channels=5, estimator='infonce'))
+    local_map, glob = torch.randn(3, 4, 2, 2), torch.randn(3, 6)
+    loc, g = head.embed(local_map, glob)
+    assert loc.shape == (3, 4, 5) and g.shape == (3, 5)
+    scores = torch.zeros(3, 3, 4)
+    for i in range(3):
+        for j in range(3):
+            for p in range(4):
+                scores[i, j, p] = (g[i] * loc[j, p]).sum()
+    expected = dim_infonce(scores, torch.arange(3))
+    assert torch.allclose(head.loss(local_map, glob)['loss'], expected,
+                          atol=1e-5)
+    with pytest.raises(ValueError, match="estimator must be one of"):
+        MODELS.build(dict(type='DIMHead', local_channels=4,
+                          global_channels=4, estimator='mine'))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _dim_worker(rank, world, port, out_dir, state, local_map, glob):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    from mmdense.models.heads import DIMHead
+    from mmdense.utils.dist import shutdown_dist
+    out = {}
+    for estimator in ('jsd', 'infonce'):
+        head = DIMHead(4, 6, 8, 5, estimator=estimator)
+        head.load_state_dict(state)
+        head.eval()  # BN on running statistics: same embeddings everywhere
+        part = slice(2 * rank, 2 * rank + 2)
+        lm = local_map[part].clone().requires_grad_(True)
+        loss = head.loss(lm, glob[part])['loss']
+        loss.backward()
+        out[estimator] = (loss.detach(), lm.grad)
+    torch.save(out, os.path.join(out_dir, f'rank{rank}.pth'))
+    shutdown_dist()
+
+
+def test_dim_negatives_gathered_over_two_processes(tmp_path):
+    from mmdense.models.heads import DIMHead
+    torch.manual_seed(0)
+    local_map, glob = torch.randn(4, 4, 2, 2), torch.randn(4, 6)
+    head = DIMHead(4, 6, 8, 5)
+    mp.spawn(_dim_worker, nprocs=2,
+             args=(2, _free_port(), str(tmp_path), head.state_dict(),
+                   local_map, glob))
+    ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
+    for estimator in ('jsd', 'infonce'):
+        head.estimator = estimator
+        head.eval()
+        single = head.loss(local_map, glob)['loss']
+        mean = (ranks[0][estimator][0] + ranks[1][estimator][0]) / 2
+        assert torch.allclose(mean, single, atol=1e-5), estimator
+        for r in (0, 1):  # each process's own rows carry a gradient
+            assert ranks[r][estimator][1].abs().sum() > 0
+
+
+# ------------------------------------------------------------------ demos
+def _dataset(cfg, synthetic_root):
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.data_root = osp.join(synthetic_root, 'coco/')
+    return DATASETS.build(ds_cfg)
+
+
+def _train(config, synthetic_root, steps, fresh=False, batch=8,
+           overrides=None):
+    """Real train steps of a demo config on its own pipeline: one fixed
+    batch, or a fresh batch every step (``fresh``).  Returns the logs."""
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.merge_from_dict(overrides or {})
+    dataset = _dataset(cfg, synthetic_root)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = MODELS.build(cfg.model)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    rng = np.random.RandomState(0)
+
+    def batch_of():
+        idx = rng.randint(len(dataset), size=batch)
+        return default_collate([dataset[int(i)] for i in idx])
+
+    data = batch_of()
+    history = []
+    for _ in range(steps):
+        out = model.train_step(batch_of() if fresh else data, optim)
+        history.append({k: float(v) for k, v in out.items()})
+    return model, history
+
+
+def _assert_falls(history, key='loss', start=0):
+    values = [h[key] for h in history[start:]]
+    assert all(v == v for v in values), f'{key} is NaN'
+    first, last = sum(values[:3]) / 3, sum(values[-3:]) / 3
+    assert last < first, f'{key}: {first:.4f} -> {last:.4f}'
+
+
+@pytest.mark.parametrize('estimator', ['jsd', 'infonce'])
+def test_dim_demo_loss_falls(estimator, synthetic_root):
+    _, history = _train('configs/dim/demo.py', synthetic_root, 15,
+                        overrides={'model.head.estimator': estimator})
+    _assert_falls(history)
+
+
+# --------------------------------------------------------------- transfer
+SYNTHETIC_BENCHMARKS = [
+    'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py',
+    'configs/benchmarks/synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py',
+]
+
+
+def _transfer(model, tmp_path):
+    """Checkpoint as the Runner writes it (TransferMetaHook), exported,
+    strictly loaded into every synthetic benchmark model."""
+    from types import SimpleNamespace
+
+    from mmdense.engine import TransferMetaHook
+    from mmdense.engine.pretrained import load_pretrained
+    from mmdense.utils.transfer import extract_transfer_weights
+    ckpt = dict(state_dict=model.state_dict(), meta={})
+    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
+                                              ckpt)
+    weights = extract_transfer_weights(ckpt)
+    assert {k.split('.')[0] for k in weights} == {'backbone'}
+    path = str(tmp_path / 'weights.pth')
+    torch.save(dict(state_dict=weights), path)
+    for config in SYNTHETIC_BENCHMARKS:
+        cfg = Config.fromfile(osp.join(REPO, config))
+        registry = __import__(f'{cfg.default_scope}.registry',
+                              fromlist=['MODELS']).MODELS
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            downstream = registry.build(cfg.model)
+        report = load_pretrained(downstream, path, groups=('backbone', ))
+        n = len(downstream.backbone.state_dict())
+        assert report == {'backbone': f'{n}/{n} tensors'}, config
+        assert torch.equal(downstream.backbone.layer4[1].conv2.weight,
+                           model.backbone.layer4[1].conv2.weight)
+
+
+def test_dim_demo_transfers(synthetic_root, tmp_path):
+    model, _ = _train('configs/dim/demo.py', synthetic_root, 2)
+    _transfer(model, tmp_path)
