@@ -23,8 +23,7 @@ from mmdense.datasets.captions import (EOT, PAD, SOT, UNK, CaptionTokenizer,
 from mmdense.datasets.synthetic import make_synthetic_datasets
 from mmdense.engine import TransferMetaHook
 from mmdense.engine.pretrained import load_pretrained
-from mmdense.models.losses.other_pretexts import (clip_loss, dgi_loss,
-                                                  pair_bce_loss)
+from mmdense.models.losses.other_pretexts import clip_loss, dgi_loss
 from mmdense.registry import DATASETS, MODELS
 from mmdense.utils.transfer import extract_transfer_weights
 
@@ -289,4 +288,216 @@ def test_clip_demo_trains_and_transfers(synthetic_root, tmp_path):
     assert all(v == v for v in losses)
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
     assert history[0]['logit_scale'] == pytest.approx(1 / 0.07, rel=1e-4)
+    _assert_transfers(model, tmp_path)
+
+
+# ------------------------------------------------------------------- DGI
+def _sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_dgi_loss_known_answer():
+    pos, neg = [2.0, -1.0], [0.5, -3.0, 0.0]
+    want = -(sum(math.log(_sigmoid(v)) for v in pos) +
+             sum(math.log(1 - _sigmoid(v)) for v in neg)) / 5
+    got = dgi_loss(torch.tensor(pos), torch.tensor(neg))
+    assert got.item() == pytest.approx(want, rel=1e-6)
+
+
+class _Identity(torch.nn.Module):
+    def forward(self, x):
+        return x
+
+
+def _tiny_dgi(negatives):
+    from mmdense.models.heads.dgi_head import DGIHead
+    head = DGIHead(local_channels=2, hid_channels=2, out_channels=2,
+                   negatives=negatives)
+    head.local_net = _Identity()  # locals = the map's positions
+    with torch.no_grad():
+        head.discriminator.weight.copy_(torch.tensor([[[1., 2.], [0., -1.]]]))
+        head.discriminator.bias.fill_(0.5)
+    return head
+
+
+def _bilinear(h, s):  # h^T W s + b with the W, b of _tiny_dgi
+    w = [[1., 2.], [0., -1.]]
+    return sum(h[a] * w[a][b] * s[b] for a in range(2)
+               for b in range(2)) + 0.5
+
+
+@pytest.mark.parametrize('negatives', ['shuffle', 'batch+shuffle'])
+def test_dgi_head_summary_bilinear_discriminator_and_bce(negatives):
+    head = _tiny_dgi(negatives)
+    # 2 images, 2 channels, 1 x 2 positions; corrupted = positions swapped
+    real = torch.tensor([[[[1., 0.]], [[2., -1.]]],
+                         [[[0.5, 0.5]], [[-1., 3.]]]])
+    corrupted = real.flip(-1) + 0.25
+    locs = [[[real[n, c, 0, p].item() for c in range(2)] for p in range(2)]
+            for n in range(2)]
+    cors = [[[corrupted[n, c, 0, p].item() for c in range(2)]
+             for p in range(2)] for n in range(2)]
+    summaries = [[_sigmoid((locs[n][0][c] + locs[n][1][c]) / 2)
+                  for c in range(2)] for n in range(2)]
+    pos = [_bilinear(h, summaries[n]) for n in range(2) for h in locs[n]]
+    neg = [_bilinear(h, summaries[n]) for n in range(2) for h in cors[n]]
+    if negatives == 'batch+shuffle':  # the other image's locals too
+        neg += [_bilinear(h, summaries[n]) for n in range(2)
+                for h in locs[1 - n]]
+    want = -(sum(math.log(_sigmoid(v)) for v in pos) +
+             sum(math.log(1 - _sigmoid(v)) for v in neg)) / (len(pos) +
+                                                             len(neg))
+    got = head.loss(real, None, corrupted_map=corrupted)['loss']
+    assert got.item() == pytest.approx(want, rel=1e-5)
+    with pytest.raises(ValueError, match='corrupt_stage'):
+        head.loss(real, None)
+
+
+def test_shuffle_positions_moves_whole_feature_vectors():
+    from mmdense.models.heads.dgi_head import shuffle_positions
+    x = torch.arange(2 * 3 * 4 * 5, dtype=torch.float).view(2, 3, 4, 5)
+    y = shuffle_positions(x, torch.Generator().manual_seed(0))
+    for n in range(2):
+        before = {tuple(v) for v in x[n].flatten(1).t().tolist()}
+        after = [tuple(v) for v in y[n].flatten(1).t().tolist()]
+        assert set(after) == before and len(after) == 20  # a permutation
+        assert after != sorted(before)  # of the positions, really moved
+
+
+def test_corruption_reruns_the_later_stages_on_shuffled_input():
+    from mmpretrain.models import ResNet
+
+    from mmdense.models.heads.dgi_head import encode_with_corruption
+    torch.manual_seed(0)
+    net = ResNet(depth=18, out_indices=(3, ))
+    net.eval()  # (mmpretrain's ResNet.train returns None)
+    img = torch.randn(2, 3, 64, 64)  # layer4 input 4x4: shuffled
+    feats, corrupted = encode_with_corruption(net, img, 3, 3)
+    assert torch.equal(feats[-1], net(img)[-1])
+    assert corrupted.shape == feats[-1].shape
+    assert not torch.allclose(corrupted, feats[-1])
+    small = torch.randn(2, 3, 16, 16)  # layer4 input 1x1: nothing to move
+    feats, corrupted = encode_with_corruption(net, small, 3, 3)
+    assert torch.allclose(corrupted, feats[-1])
+
+
+# ------------------------------------------------------------ patch pairs
+def test_binary_pair_loss_known_answer():
+    from mmdense.models.heads.patch_pair_head import PatchPairHead
+    head = PatchPairHead(in_channels=1, hid_channels=(), num_classes=2)
+    with torch.no_grad():  # logits = [x1 - x2, 2 x2]
+        head.classifier.weight.copy_(torch.tensor([[1., -1.], [0., 2.]]))
+        head.classifier.bias.zero_()
+    first, second = torch.tensor([[1.], [0.]]), torch.tensor([[2.], [-1.]])
+    labels = torch.tensor([1, 0])
+    rows = [[-1., 4.], [1., -2.]]
+    want = -sum(_log_softmax_at(r, int(y)) for r, y in zip(rows, labels)) / 2
+    out = head.loss(first, second, labels)
+    assert out['loss'].item() == pytest.approx(want, rel=1e-6)
+    assert out['acc'].item() == 1.0
+
+
+def test_second_from_other_images_swaps_exactly_the_flagged_rows():
+    from mmdense.models.utils.pair_swap import second_from_other_images
+    second = torch.arange(6.)[:, None].expand(6, 3)  # row i holds i
+    flags = torch.tensor([1, 0, 1, 1, 0, 1])
+    torch.manual_seed(0)
+    for _ in range(20):
+        out = second_from_other_images(second, flags)
+        src = out[:, 0].long()
+        for i in range(6):
+            assert (src[i] != i) if flags[i] else (src[i] == i)
+            assert torch.equal(out[i], second[src[i]])
+
+
+def _cell(box, origin, step, jitter):
+    """Grid cell (row, col) of a box, with its jitter within bounds."""
+    col = round((box[0] - origin[0]) / step)
+    row = round((box[1] - origin[1]) / step)
+    assert abs(box[0] - origin[0] - col * step) <= jitter
+    assert abs(box[1] - origin[1] - row * step) <= jitter
+    return row, col
+
+
+def _pairs(task, n=200, **kwargs):
+    from mmdense.datasets.patches import RelativePatchPair
+    t = RelativePatchPair(patch_size=10, gap=4, jitter=2, task=task,
+                          **kwargs)
+    np.random.seed(0)
+    img = np.random.randint(0, 255, (60, 60, 3), np.uint8)
+    out = []
+    for _ in range(n):
+        np.random.seed(len(out))
+        origin = t.random_origin(60, 60)  # the draw the sampler will make
+        np.random.seed(len(out))
+        res = t.transform(dict(img=img.copy()))
+        boxes = res['patch_boxes']
+        for patch, box in zip(res['img'], boxes):  # crops where it says
+            x0, y0 = int(box[0]), int(box[1])
+            assert np.array_equal(patch, img[y0:y0 + 10, x0:x0 + 10])
+        cells = [_cell(b, origin, 14, 2) for b in boxes]
+        out.append((cells, res['gt_label'], res.get('second_from_other')))
+    return out
+
+
+@pytest.mark.parametrize('negatives', ['other_image', 'far', 'both'])
+def test_adjacent_sampler_geometry(negatives):
+    samples = _pairs('adjacent', adjacent_negatives=negatives)
+    kinds = set()
+    for (a, b), label, other in samples:
+        dist = max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+        if label == 1:  # NSP's IsNext: grid neighbours of one image
+            assert dist == 1 and not other
+            kinds.add('pos')
+        elif other:  # NotNext from another image: the model swaps it
+            assert negatives in ('other_image', 'both')
+            kinds.add('other')
+        else:  # NotNext from the same image: not neighbours
+            assert negatives in ('far', 'both') and dist == 2
+            kinds.add('far')
+    expected = {'pos', *(['other', 'far'] if negatives == 'both' else
+                         ['far' if negatives == 'far' else 'other'])}
+    assert kinds == expected
+    labels = [label for _, label, _ in samples]
+    assert 0.35 < sum(labels) / len(labels) < 0.65
+
+
+def test_order_sampler_flips_exactly_the_labelled_pairs():
+    samples = _pairs('order')
+    for (a, b), label, _ in samples:
+        assert abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1  # 4-neighbours
+        in_reading_order = (b[0], b[1]) > (a[0], a[1])
+        assert in_reading_order == (label == 1)
+    labels = [label for _, label, _ in samples]
+    assert 0.35 < sum(labels) / len(labels) < 0.65
+
+
+# ------------------------------------------------ phase-2 demos, transfer
+def test_dgi_dim_demo_trains_and_transfers(synthetic_root, tmp_path):
+    cfg, data = _demo_batch('configs/dgi_dim/demo.py', synthetic_root,
+                            tmp_path)
+    assert cfg.model.corrupt_stage == 3 and cfg.model.head.type == 'DGIHead'
+    model, history = _train(cfg, data, 10)
+    losses = [h['loss'] for h in history]
+    assert all(v == v for v in losses)
+    assert sum(losses[-3:]) / 3 < 0.7 * sum(losses[:3]) / 3, losses
+    _assert_transfers(model, tmp_path)
+
+
+@pytest.mark.parametrize('config,task', [
+    ('configs/patch_adjacent/demo.py', 'adjacent'),
+    ('configs/patch_order/demo.py', 'order'),
+])
+def test_patch_pair_demos_learn_and_transfer(config, task, synthetic_root,
+                                             tmp_path):
+    cfg, data = _demo_batch(config, synthetic_root, tmp_path)
+    assert cfg.model.head.num_classes == 2
+    if task == 'adjacent':  # the flag must reach the model (meta_keys)
+        assert all('second_from_other' in s for s in data['data_samples'])
+    model, history = _train(cfg, data, 15)
+    losses = [h['loss'] for h in history]
+    acc = [h['acc'] for h in history]
+    assert sum(losses[-3:]) < sum(losses[:3]), losses
+    # chance is 0.5; the fixed batch's pairs are learned in a short run
+    assert sum(acc[-3:]) / 3 >= 0.8, acc
     _assert_transfers(model, tmp_path)

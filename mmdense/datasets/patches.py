@@ -21,6 +21,21 @@ NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0),
               (1, 1))
 
 
+def _cell_pairs(distance: int) -> List[Tuple[Tuple[int, int], ...]]:
+    """Ordered pairs of 3x3 grid cells at Chebyshev distance ``distance``."""
+    cells = [(r, c) for r in range(3) for c in range(3)]
+    return [(a, b) for a in cells for b in cells
+            if max(abs(a[0] - b[0]), abs(a[1] - b[1])) == distance]
+
+
+#: NSP-style ``adjacent`` task: neighbours (8-neighbourhood) and far pairs.
+ADJACENT_PAIRS, FAR_PAIRS = _cell_pairs(1), _cell_pairs(2)
+#: SOP-style ``order`` task: 4-neighbours in reading order (left -> right,
+#: top -> bottom); label 0 swaps them.
+ORDERED_PAIRS = [((r, c), (r, c + 1)) for r in range(3) for c in range(2)] + \
+    [((r, c), (r + 1, c)) for r in range(2) for c in range(3)]
+
+
 def _crop(img: np.ndarray, box: Sequence[float]) -> np.ndarray:
     x0, y0, x1, y1 = (int(v) for v in box)
     return np.ascontiguousarray(img[y0:y1, x0:x1])
@@ -92,8 +107,22 @@ class RelativePatchPair(BaseTransform):
         gap (int): pixels between neighbouring cells (48 in the paper).
         jitter (int): maximal shift per axis of each patch (7).
         task (str): the pretext; ``'position'`` (8-way).  New pair tasks
-            add a sampler to :attr:`samplers` (``(h, w) -> (boxes, label)``).
+            add a sampler to :attr:`samplers` (``(h, w) -> (boxes, label)``
+            or ``(boxes, label, extra results)``).  Binary tasks
+            (``docs/other_pretexts.md``), label 1 = positive:
+            ``'adjacent'`` (BERT's next-sentence prediction): grid
+            neighbours of one image vs. a negative of ``adjacent_negatives``
+            kind; ``'order'`` (ALBERT's sentence-order prediction): two
+            4-neighbours in reading order vs. swapped.
         patch_transforms (list, optional): per-patch pipeline.
+        negative_prob (float): probability of a negative pair (binary
+            tasks; 0.5 as in BERT / ALBERT).
+        adjacent_negatives (str): ``'other_image'``: a neighbouring pair
+            flagged ``second_from_other``, whose second patch
+            :class:`ContextPrediction` replaces by another sample's (list
+            ``second_from_other`` in ``PackInputs``' ``meta_keys``);
+            ``'far'``: two cells of the same image at Chebyshev distance 2;
+            ``'both'``: either, at random.
     """
 
     def __init__(self,
@@ -101,15 +130,25 @@ class RelativePatchPair(BaseTransform):
                  gap: int = 48,
                  jitter: int = 7,
                  task: str = 'position',
-                 patch_transforms: Optional[List[dict]] = None) -> None:
+                 patch_transforms: Optional[List[dict]] = None,
+                 negative_prob: float = 0.5,
+                 adjacent_negatives: str = 'other_image') -> None:
         if patch_size < 1 or gap < 0 or jitter < 0:
             raise ValueError('RelativePatchPair: patch_size must be >= 1, gap '
                              f'and jitter >= 0 (got {patch_size}, {gap}, '
                              f'{jitter})')
         self.patch_size, self.gap, self.jitter = patch_size, gap, jitter
         self.samplers: Dict[str, Callable] = {
-            'position': self.sample_position
+            'position': self.sample_position,
+            'adjacent': self.sample_adjacent,
+            'order': self.sample_order
         }
+        if adjacent_negatives not in ('other_image', 'far', 'both'):
+            raise ValueError(
+                "RelativePatchPair: adjacent_negatives must be 'other_image'"
+                f", 'far' or 'both', got {adjacent_negatives!r}")
+        self.negative_prob = negative_prob
+        self.adjacent_negatives = adjacent_negatives
         if task not in self.samplers:
             raise ValueError(f'RelativePatchPair: task must be one of '
                              f'{sorted(self.samplers)}, got {task!r}')
@@ -154,9 +193,35 @@ class RelativePatchPair(BaseTransform):
         return [self.cell_box(origin, 1, 1),
                 self.cell_box(origin, 1 + dr, 1 + dc)], label
 
+    def sample_adjacent(self, h: int, w: int):
+        """NSP-style: label 1 for grid neighbours of one image, 0 for a
+        negative (``adjacent_negatives``)."""
+        origin = self.random_origin(h, w)
+        positive = np.random.rand() >= self.negative_prob
+        kind = 'next' if positive else self.adjacent_negatives
+        if kind == 'both':
+            kind = ('other_image', 'far')[np.random.randint(2)]
+        pairs = FAR_PAIRS if kind == 'far' else ADJACENT_PAIRS
+        a, b = pairs[np.random.randint(len(pairs))]
+        return [self.cell_box(origin, *a), self.cell_box(origin, *b)
+                ], int(positive), dict(second_from_other=kind == 'other_image')
+
+    def sample_order(self, h: int, w: int):
+        """SOP-style: label 1 for 4-neighbours in reading order, 0 for the
+        same two swapped."""
+        origin = self.random_origin(h, w)
+        a, b = ORDERED_PAIRS[np.random.randint(len(ORDERED_PAIRS))]
+        in_order = np.random.rand() >= self.negative_prob
+        if not in_order:
+            a, b = b, a
+        return [self.cell_box(origin, *a),
+                self.cell_box(origin, *b)], int(in_order)
+
     def transform(self, results: dict) -> dict:
         img = results['img']
-        boxes, label = self.samplers[self.task](*img.shape[:2])
+        boxes, label, *extra = self.samplers[self.task](*img.shape[:2])
+        for more in extra:
+            results.update(more)
         results['img'] = [self.per_patch(_crop(img, b)) for b in boxes]
         results['patch_boxes'] = boxes
         results['gt_label'] = int(label)

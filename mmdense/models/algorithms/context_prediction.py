@@ -5,6 +5,7 @@ import torch.nn as nn
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
+from ..utils.pair_swap import second_from_other_images
 
 
 @MODELS.register_module()
@@ -18,6 +19,8 @@ class ContextPrediction(BaseSelfSupervisor):
     ``data_samples[i].gt_label``).  The pooled last stage of the backbone is
     the patch feature.  Only ``backbone.*`` transfers.  The logged ``acc``
     is the batch's classification accuracy (chance = 1 / num_classes).
+    Samples flagged ``second_from_other`` (the NSP-style ``adjacent`` task)
+    get the second patch of another sample of the batch.
     """
 
     def __init__(self,
@@ -46,4 +49,7 @@ class ContextPrediction(BaseSelfSupervisor):
         labels = torch.cat([s.gt_label for s in data_samples]).to(
             inputs[0].device)
         first, second = self.patch_features(inputs)
+        flags = [bool(s.get('second_from_other', False)) for s in data_samples]
+        if any(flags):
+            second = second_from_other_images(second, torch.tensor(flags))
         return self.head.loss(first, second, labels)

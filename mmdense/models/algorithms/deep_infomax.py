@@ -1,10 +1,11 @@
-from typing import Dict, List, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
+from ..heads.dgi_head import encode_with_corruption
 
 
 @MODELS.register_module()
@@ -27,12 +28,18 @@ class DeepInfoMax(BaseSelfSupervisor):
         head (dict): :class:`DIMHead`.
         local_index (int): index into the backbone's outputs of the local
             feature map. Defaults to -1 (C5).
+        corrupt_stage (int, optional): DGI-style corruption
+            (:class:`DGIHead`, ``docs/other_pretexts.md``): the input of
+            this backbone stage gets its spatial positions shuffled and the
+            stages up to the local one run again; the head gets that
+            corrupted local map as ``corrupted_map``.  None: no corruption.
     """
 
     def __init__(self,
                  backbone: dict,
                  head: dict,
                  local_index: int = -1,
+                 corrupt_stage: Optional[int] = None,
                  data_preprocessor=None,
                  init_cfg=None) -> None:
         super().__init__(
@@ -48,6 +55,14 @@ class DeepInfoMax(BaseSelfSupervisor):
                 f'{tuple(self.backbone.out_indices)}); add the local stage '
                 'to backbone.out_indices')
         self.local_index = local_index
+        self.corrupt_stage = corrupt_stage
+        if getattr(self.head, 'needs_corruption', False) != \
+                (corrupt_stage is not None):
+            raise ValueError(
+                f'DeepInfoMax: corrupt_stage={corrupt_stage} with '
+                f'{type(self.head).__name__}: DGIHead needs corrupted locals '
+                "(corrupt_stage=3: the input of ResNet's last stage), "
+                'DIMHead takes none (corrupt_stage=None)')
         self.pool = nn.AdaptiveAvgPool2d(1)
 
     def level_heads(self) -> Dict[str, nn.Module]:
@@ -56,6 +71,12 @@ class DeepInfoMax(BaseSelfSupervisor):
     def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: list, **kwargs) -> dict:
         img = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        feats = self.backbone(img)
+        if self.corrupt_stage is None:
+            feats, extra = self.backbone(img), {}
+        else:
+            local_stage = self.backbone.out_indices[self.local_index]
+            feats, corrupted = encode_with_corruption(
+                self.backbone, img, self.corrupt_stage, local_stage)
+            extra = dict(corrupted_map=corrupted)
         global_vec = self.pool(feats[-1]).flatten(1)
-        return self.head.loss(feats[self.local_index], global_vec)
+        return self.head.loss(feats[self.local_index], global_vec, **extra)

@@ -1,9 +1,10 @@
 from .densecl_head import DenseCLHead, dense_correspondence
+from .dgi_head import DGIHead
 from .dim_head import DIMHead
 from .patch_pair_head import PatchPairHead
 from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 
 __all__ = [
     'DenseCLHead', 'SlotConHead', 'SemanticGrouping', 'dense_correspondence',
-    'slot_presence', 'DIMHead', 'PatchPairHead'
+    'slot_presence', 'DIMHead', 'PatchPairHead', 'DGIHead'
 ]

@@ -1,7 +1,8 @@
 """Losses of the pretexts borrowed from other modalities, as small pure
-functions (formulas in the docstrings): CLIP's symmetric InfoNCE, Deep
-Graph InfoMax's discriminator cross-entropy, and the binary patch-pair
-loss of the NSP- / SOP-style pretexts.  See ``docs/other_pretexts.md``."""
+functions (formulas in the docstrings): CLIP's symmetric InfoNCE and Deep
+Graph InfoMax's discriminator cross-entropy.  (The NSP- / SOP-style patch
+pairs use :class:`PatchPairHead` with two classes: BERT's and ALBERT's
+2-way softmax cross-entropy.)  See ``docs/other_pretexts.md``."""
 import math
 
 import torch
@@ -56,11 +57,3 @@ def dgi_loss(positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
                         torch.zeros_like(negative.flatten())]).float()
     return F.binary_cross_entropy_with_logits(logits, labels)
 
-
-def pair_bce_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The binary patch-pair loss of the NSP- and SOP-style pretexts:
-    ``mean_i -( y_i log sigmoid(z_i) + (1 - y_i) log(1 - sigmoid(z_i)) )``
-    for logits ``z`` and labels ``y`` in {0, 1} (BERT / ALBERT use a
-    2-way softmax, which is the same model: ``z = z_1 - z_0``)."""
-    return F.binary_cross_entropy_with_logits(logits.float().flatten(),
-                                              labels.float().flatten())
