@@ -1,5 +1,6 @@
 from .channels_last import ChannelsLastHook, to_channels_last
 from .hooks import TransferMetaHook
+from .memory_bank_hook import MemoryBankHook
 from .model_wrappers import CPUDistributedDataParallel
 from .monitors import CollapseMonitorHook, DenseProbeHook
 from .pretrained import LoadPretrainedHook, load_pretrained
@@ -12,7 +13,8 @@ from .runner import Runner
 __all__ = [
     'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
     'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
-    'CollapseMonitorHook', 'DenseProbeHook', 'ChannelsLastHook',
-    'to_channels_last', 'ResumeStateHook', 'NonFiniteLossHook',
-    'NonFiniteLossError', 'TrainingChecksHook', 'SafeCheckpointHook'
+    'CollapseMonitorHook', 'DenseProbeHook', 'MemoryBankHook',
+    'ChannelsLastHook', 'to_channels_last', 'ResumeStateHook',
+    'NonFiniteLossHook', 'NonFiniteLossError', 'TrainingChecksHook',
+    'SafeCheckpointHook'
 ]

@@ -3,9 +3,13 @@ from .context_prediction import ContextPrediction
 from .decon import DeCon
 from .deep_infomax import DeepInfoMax
 from .dense_contrastive import DenseContrastive
+from .instdisc import InstDisc
 from .methods import DenseCL, SlotCon
+from .moco import MoCo
+from .simclr import SimCLR
 
 __all__ = [
-    'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon', 'CLIPPretrain',
-    'DeepInfoMax', 'ContextPrediction'
+    'CLIPPretrain',
+    'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon', 'InstDisc', 'MoCo',
+    'SimCLR', 'DeepInfoMax', 'ContextPrediction'
 ]

@@ -1,3 +1,4 @@
+from .memory_bank import MemoryBank
 from .queue import ContrastQueue
 
-__all__ = ['ContrastQueue']
+__all__ = ['ContrastQueue', 'MemoryBank']

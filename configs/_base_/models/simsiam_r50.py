@@ -1,0 +1,28 @@
+# SimSiam (Chen & He, CVPR 2021): mmpretrain's SimSiam unchanged.
+# Projector 3 layers 2048 with BN (last BN without affine), predictor
+# 2048-512-2048, symmetric negative cosine with stop-gradient.
+_base_ = ['./resnet50.py']
+model = dict(
+    type='SimSiam',
+    backbone=dict(
+        _base_.resnet50, norm_cfg=dict(type='SyncBN'),
+        zero_init_residual=True),
+    neck=dict(
+        type='NonLinearNeck',
+        in_channels=2048,
+        hid_channels=2048,
+        out_channels=2048,
+        num_layers=3,
+        with_last_bn_affine=False,
+        with_avg_pool=True),
+    head=dict(
+        type='LatentPredictHead',
+        loss=dict(type='CosineSimilarityLoss'),
+        predictor=dict(
+            type='NonLinearNeck',
+            in_channels=2048,
+            hid_channels=512,
+            out_channels=2048,
+            with_avg_pool=False,
+            with_last_bn=False,
+            with_last_bias=True)))

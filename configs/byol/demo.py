@@ -1,0 +1,33 @@
+# BYOL on the synthetic COCO+ for CPU: ResNet-18 (BN: one process),
+# 64 px asymmetric BYOL views, batch 8, projector / predictor 256-64,
+# target EMA cosine 0.996 -> 1, LARS, 20 iterations.
+_base_ = [
+    '../_base_/models/byol_r50.py',
+    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
+    '../_base_/datasets/instance_views.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+    '../_base_/demo_signals.py',
+]
+model = dict(
+    backbone=dict(depth=18, norm_cfg=dict(type='BN')),
+    neck=dict(in_channels=512, hid_channels=256, out_channels=64),
+    head=dict(
+        predictor=dict(in_channels=64, hid_channels=256, out_channels=64)))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='MultiView',
+        num_views=[1, 1],
+        transforms=[[dict(_base_.byol_view1[0], scale=64),
+                     *_base_.byol_view1[1:]],
+                    [dict(_base_.byol_view2[0], scale=64),
+                     *_base_.byol_view2[1:]]]),
+    _base_.instance_pack,
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
+custom_hooks = _base_.demo_custom_hooks

@@ -1,0 +1,36 @@
+# MoCo v1 on the synthetic COCO+ for CPU: ResNet-18, 64 px, batch 8,
+# linear 64-d head, queue 32 (< the 48 images; a multiple of 8 x 1 or 2
+# processes), SGD, 20 iterations.
+_base_ = [
+    '../_base_/models/mocov1_r50.py',
+    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
+    '../_base_/datasets/instance_views.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+    '../_base_/demo_signals.py',
+]
+model = dict(
+    backbone=dict(depth=18),
+    head=dict(
+        projector=dict(in_channels=512, out_channels=64),
+        out_channels=64,
+        queue_len=32))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='MultiView',
+        num_views=2,
+        transforms=[[dict(_base_.npid_view[0], scale=64),
+                     *_base_.npid_view[1:]]]),
+    _base_.instance_pack,
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
+custom_hooks = _base_.demo_custom_hooks

@@ -1,0 +1,13 @@
+# MoCo v2 on ImageNet-1K: the paper's recipe, batch 256, SGD lr 0.03
+# cosine, 200 epochs, t 0.2, MLP head, blur.
+_base_ = [
+    '../_base_/models/mocov2_r50.py',
+    '../_base_/datasets/coco_mocov2_geometry.py',
+    '../_base_/schedules/sgd_coslr_200e.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/imagenet/'
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='', data_root=data_root, data_prefix=dict(img_path='train/')))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

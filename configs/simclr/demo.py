@@ -1,0 +1,30 @@
+# SimCLR on the synthetic COCO+ for CPU: ResNet-18 (BN: one process),
+# 64 px SimCLR views, batch 8, projector 512-256-64, t 0.5 (the paper's
+# small-batch value), LARS, 20 iterations.
+_base_ = [
+    '../_base_/models/simclr_r50.py',
+    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
+    '../_base_/datasets/instance_views.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+    '../_base_/demo_signals.py',
+]
+model = dict(
+    backbone=dict(depth=18, norm_cfg=dict(type='BN')),
+    neck=dict(in_channels=512, hid_channels=256, out_channels=64),
+    head=dict(temperature=0.5))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='MultiView',
+        num_views=2,
+        transforms=[[dict(_base_.simclr_view[0], scale=64),
+                     *_base_.simclr_view[1:]]]),
+    _base_.instance_pack,
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
+custom_hooks = _base_.demo_custom_hooks

@@ -1,0 +1,29 @@
+# SimSiam on COCO train2017, ResNet-50 (SyncBN), 8 GPUs x 64 (= 512): the
+# paper's ImageNet recipe (SGD lr 0.05 x 512/256 = 0.1, wd 1e-4, cosine,
+# MoCo v2 augmentations, predictor at a fixed lr) over 800 epochs
+# (DenseCL's COCO length).  mmpretrain's SimSiam and SimSiamHook unchanged.
+#   tools/dist_train.sh configs/simsiam/coco.py 8
+_base_ = [
+    '../_base_/models/simsiam_r50.py',
+    '../_base_/datasets/coco_mocov2_geometry.py',
+    '../_base_/schedules/sgd_coslr_800e.py',
+    '../_base_/default_runtime.py',
+]
+lr = 0.1
+train_dataloader = dict(batch_size=64)
+optim_wrapper = dict(
+    optimizer=dict(lr=lr),
+    # the predictor's parameter group keeps `lr` (SimSiamHook resets it
+    # before every iteration, as the schedule is iteration-based)
+    paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
+custom_hooks = [
+    dict(type='TransferMetaHook'),
+    dict(
+        type='SimSiamHook',
+        priority='HIGH',
+        fix_pred_lr=True,
+        lr=lr,
+        adjust_by_epoch=False)
+]
+auto_scale_lr = dict(base_batch_size=512)
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

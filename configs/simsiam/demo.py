@@ -1,0 +1,34 @@
+# SimSiam on the synthetic COCO+ for CPU: ResNet-18 (BN: one process),
+# 64 px MoCo v2 views, batch 8, projector 256, predictor 256-64-256, SGD
+# lr 0.05 with the predictor's lr fixed (SimSiamHook), 20 iterations.
+_base_ = [
+    '../_base_/models/simsiam_r50.py',
+    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+    '../_base_/demo_signals.py',
+]
+model = dict(
+    backbone=dict(depth=18, norm_cfg=dict(type='BN')),
+    neck=dict(in_channels=512, hid_channels=256, out_channels=256),
+    head=dict(
+        predictor=dict(in_channels=256, hid_channels=64, out_channels=256)))
+lr = 0.05
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=lr, weight_decay=1e-4, momentum=0.9),
+    paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
+custom_hooks = [
+    *_base_.demo_custom_hooks,
+    dict(
+        type='SimSiamHook',
+        priority='HIGH',
+        fix_pred_lr=True,
+        lr=lr,
+        adjust_by_epoch=False)
+]

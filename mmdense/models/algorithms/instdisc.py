@@ -1,0 +1,93 @@
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.dist import all_reduce, get_world_size
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+
+from mmdense.registry import MODELS
+from ..losses.instance import nce_loss
+
+
+@MODELS.register_module()
+class InstDisc(BaseSelfSupervisor):
+    """InstDisc / NPID: non-parametric instance discrimination with a memory
+    bank (Wu, Xiong, Yu, Lin, CVPR 2018; official code ``lemniscate``).
+
+    One view per image: backbone -> ``neck`` (a linear 128-d embedding,
+    mmpretrain's ``LinearNeck``) -> L2 normalisation -> ``f_i``.  For each
+    image, K negatives are drawn uniformly from the bank (with replacement,
+    as in the official code) next to its own entry (the positive)::
+
+        P_ij = exp(v_j . f_i / t) / Z,   loss = nce_loss(P, N)
+
+    Z is fixed once, on the first batch, as ``N * mean_ij exp(v_j . f_i / t)``
+    (positives included; the mean over all processes), and kept in the
+    ``nce_z`` buffer (so it survives resume).  The bank is then updated with
+    the new embeddings (momentum 0.5, :class:`MemoryBank`).  Samples carry
+    their dataset index (``sample_idx`` in the data samples' meta).
+
+    Args:
+        backbone (dict): the encoder (``mmpretrain.ResNet``).
+        neck (dict): the embedding head (``LinearNeck`` to 128).
+        memory_bank (dict): a :class:`MemoryBank` config.
+        num_negatives (int): K. Defaults to 4096.
+        temperature (float): t. Defaults to 0.07.
+        eps (float): in the NCE terms. Defaults to 1e-7 (official code).
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 memory_bank: dict,
+                 num_negatives: int = 4096,
+                 temperature: float = 0.07,
+                 eps: float = 1e-7,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg=None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.memory_bank = MODELS.build(memory_bank)
+        self.num_negatives = num_negatives
+        self.temperature = temperature
+        self.eps = eps
+        self.register_buffer('nce_z', torch.zeros(()))  # 0: not set yet
+        # every process writes the same bank entries: DDP must not
+        # broadcast the (large) bank from rank 0 at every forward
+        self._ddp_params_and_buffers_to_ignore = ['memory_bank.feats']
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: list,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        bank = self.memory_bank
+        bank.check_ready()
+        bank.sync_()
+        if 'sample_idx' not in data_samples[0]:
+            raise KeyError(
+                "InstDisc needs each sample's dataset index: keep "
+                "'sample_idx' in PackInputs' meta_keys.")
+        idx = torch.tensor([int(s.sample_idx) for s in data_samples],
+                           device=inputs[0].device)
+        if int(idx.max()) >= bank.num_samples:
+            raise IndexError(
+                f'sample index {int(idx.max())} outside the memory bank of '
+                f'{bank.num_samples} entries: the bank size must equal the '
+                'dataset length (MemoryBankHook sets it).')
+        f = F.normalize(self.neck(self.backbone(inputs[0]))[0], dim=1)
+        b = f.shape[0]
+        sample = torch.randint(
+            bank.num_samples, (b, self.num_negatives), device=f.device)
+        weights = bank.feats[torch.cat([idx[:, None], sample], dim=1)]
+        exp = torch.exp(torch.einsum('bkd,bd->bk', weights.to(f.dtype), f) /
+                        self.temperature).float()
+        if float(self.nce_z) <= 0:
+            with torch.no_grad():
+                mean = exp.mean()
+                if get_world_size() > 1:
+                    all_reduce(mean, op='mean')
+                self.nce_z.fill_(float(mean) * bank.num_samples)
+        loss = nce_loss(exp / self.nce_z, bank.num_samples, self.eps)
+        bank.update(idx, f.detach())
+        return dict(loss=loss)
