@@ -1,10 +1,11 @@
 from .densecl_head import DenseCLHead, dense_correspondence
 from .dgi_head import DGIHead
 from .dim_head import DIMHead
+from .moco_head import MoCoHead
 from .patch_pair_head import PatchPairHead
 from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 
 __all__ = [
     'DenseCLHead', 'SlotConHead', 'SemanticGrouping', 'dense_correspondence',
-    'slot_presence', 'DIMHead', 'PatchPairHead', 'DGIHead'
+    'slot_presence', 'DIMHead', 'PatchPairHead', 'DGIHead', 'MoCoHead'
 ]
