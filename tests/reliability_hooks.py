@@ -10,13 +10,19 @@ from mmdense.registry import HOOKS
 
 @HOOKS.register_module()
 class KillAtIterHook(Hook):
-    """SIGKILLs its own process just before iteration ``iteration``
-    (1-based): no handler, no flush, as a pre-empted job."""
-    priority = 'VERY_LOW'
+    """SIGKILLs its process group (the training process and its dataloader
+    workers; its own process if it does not lead the group) at the end of
+    iteration ``iteration`` (1-based), before its checkpoint is written: the
+    iteration's work is lost, no handler runs, nothing is flushed - as a
+    pre-empted job."""
+    priority = 'NORMAL'  # before the CheckpointHook (VERY_LOW)
 
     def __init__(self, iteration: int) -> None:
         self.iteration = iteration
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
         if runner.iter + 1 == self.iteration:
+            if os.getpgrp() == os.getpid():
+                os.killpg(os.getpgrp(), signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)

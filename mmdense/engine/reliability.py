@@ -178,6 +178,10 @@ class ResumeStateHook(Hook):
         self._stage = 'epoch'
 
 
+def _value(v) -> float:
+    return float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+
+
 class NonFiniteLossError(RuntimeError):
     """Training stopped on a NaN / inf loss."""
 
@@ -205,19 +209,20 @@ class NonFiniteLossHook(Hook):
                          outputs=None) -> None:
         if not isinstance(outputs, dict) or 'loss' not in outputs:
             return
-        finite = math.isfinite(float(outputs['loss']))
+        loss = _value(outputs['loss'])
+        finite = math.isfinite(loss)
         if get_world_size() > 1:
             flag = torch.tensor([0. if finite else 1.])
             all_reduce(flag)
             finite = float(flag) == 0
         if finite:
             return
-        terms = {k: float(v) for k, v in outputs.items()
+        terms = {k: _value(v) for k, v in outputs.items()
                  if 'loss' in k and k != 'loss'}
         bad = [f'{k}={v}' for k, v in terms.items() if not math.isfinite(v)]
         if not bad:
-            bad = [f'loss={float(outputs["loss"])}' if not math.isfinite(
-                float(outputs['loss'])) else 'on another process']
+            bad = [f'loss={loss}' if not math.isfinite(loss) else
+                   'on another process']
         last = runner.message_hub.get_info('last_ckpt')
         raise NonFiniteLossError(
             f'non-finite loss at iteration {runner.iter + 1}: '
@@ -259,9 +264,9 @@ class SafeCheckpointHook(CheckpointHook):
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         keep = self.max_keep_ckpts
-        stale = []
+        stale, before = [], list(self.keep_ckpt_ids)
         if keep > 0:
-            ids = list(self.keep_ckpt_ids)
+            ids = list(before)
             if not ids or ids[-1] != step:
                 ids.append(step)
             stale, ids = ids[:-keep], ids[-keep:]
@@ -272,6 +277,12 @@ class SafeCheckpointHook(CheckpointHook):
         self.max_keep_ckpts = -1  # the parent must not prune first
         try:
             super()._save_checkpoint_with_step(runner, step, meta)
+        except BaseException:
+            if keep > 0:  # not written: the list is as before
+                self.keep_ckpt_ids.clear()
+                self.keep_ckpt_ids.extend(before)
+                runner.message_hub.update_info('keep_ckpt_ids', before)
+            raise
         finally:
             self.max_keep_ckpts = keep
         if not is_main_process():

@@ -103,34 +103,33 @@ def checkpoint_problem(path: str) -> Optional[str]:
 
 def checkpoint_candidates(work_dir: str) -> List[str]:
     """Training checkpoints of a run, newest first: ``epoch_N.pth`` /
-    ``iter_N.pth`` in ``work_dir`` and in the folder that ``last_checkpoint``
-    names (CheckpointHook's ``out_dir``), plus that file itself; ordered by
-    modification time, then N."""
-    folders, extra = [work_dir], []
+    ``iter_N.pth`` in ``work_dir``; if there are none there, those of the
+    folder that ``work_dir/last_checkpoint`` names (CheckpointHook's
+    ``out_dir`` elsewhere) and that file itself.  Ordered by modification
+    time, then N.  (A copied work dir's ``last_checkpoint`` still names the
+    original folder: the work dir's own checkpoints come first.)"""
+
+    def scan(folder):
+        if not osp.isdir(folder):
+            return []
+        return [osp.join(folder, n) for n in os.listdir(folder)
+                if CHECKPOINT_NAME.match(n)]
+
+    found = scan(work_dir)
     pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
+    if not found and osp.isfile(pointer):
         with open(pointer) as f:
             last = f.read().strip()
         if last and '://' not in last:
-            folders.append(osp.dirname(last) or work_dir)
-            extra.append(last)
-    found = {}
-    for folder in folders:
-        if not osp.isdir(folder):
-            continue
-        for name in os.listdir(folder):
-            if CHECKPOINT_NAME.match(name):
-                path = osp.join(folder, name)
-                found[osp.realpath(path)] = path
-    for path in extra:
-        if osp.isfile(path):
-            found.setdefault(osp.realpath(path), path)
+            found = scan(osp.dirname(last) or work_dir)
+            if osp.isfile(last) and last not in found:
+                found.append(last)
 
     def key(path):
         m = CHECKPOINT_NAME.match(osp.basename(path))
         return (os.stat(path).st_mtime_ns, int(m.group(2)) if m else -1)
 
-    return sorted(found.values(), key=key, reverse=True)
+    return sorted(found, key=key, reverse=True)
 
 
 def find_complete_checkpoint(work_dir: str,

@@ -1,0 +1,573 @@
+"""Reliability (issue 8): exact resume after SIGKILL, atomic checkpoints and
+fallback to the newest complete one, the NaN guard, 1-process == 2-process,
+and one clear line for each bad input.
+
+Demo runs use the demo configs with a narrow ResNet-18 (base_channels 16),
+64 px crops, batch 4, 5 iterations and a checkpoint after each (keep 2).  Loss values are
+compared *exactly* (``==`` on the float64 values of scalars.json): the
+resumed and the uninterrupted run execute the same CPU kernels on the same
+inputs with the same thread count, so nothing is allowed to differ.  The
+uninterrupted reference runs without dataloader workers, the killed and the
+resumed run with the demo's 2 workers: the data do not depend on workers
+(per-sample augmentation seeds).
+"""
+import glob
+import json
+import os
+import os.path as osp
+import shutil
+import socket
+import subprocess
+import sys
+import uuid
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from conftest import REPO
+from mmengine.config import Config
+from mmengine.hooks import Hook
+
+from mmdense.utils.checkpoint import checkpoint_problem
+
+TESTS = osp.dirname(osp.abspath(__file__))
+SMALL = dict(
+    densecl=('configs/densecl/demo.py', """
+model = dict(
+    backbone=dict(base_channels=16),
+    head=dict(in_channels=128, hid_channels=64, out_channels=32,
+              queue_len=16, dense_warmup_iters=2))
+"""),
+    decon=('configs/decon/demo.py', """
+model = dict(
+    backbone=dict(base_channels=16),
+    head=dict(in_channels=128, num_prototypes=8, hid_channels=64,
+              out_channels=32),
+    decoder=dict(in_channels=[16, 32, 64, 128], out_channels=32))
+"""),
+)
+COMMON = """
+train_cfg = dict(max_iters=5)
+train_dataloader = dict(batch_size=4)
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=1, max_keep_ckpts=2))
+log_processor = dict(window_size=1)
+"""
+
+
+def _write_config(folder, method, kill_at=None, workers=True):
+    base, model = SMALL[method]
+    text = f'_base_ = {osp.join(REPO, base)!r}\n' + model + COMMON
+    hooks = ["dict(type='TransferMetaHook')"]
+    if kill_at is not None:
+        text += ("custom_imports = dict(imports=['reliability_hooks'], "
+                 'allow_failed_imports=False)\n')
+        hooks.append(f"dict(type='KillAtIterHook', iteration={kill_at})")
+    text += f'custom_hooks = [{", ".join(hooks)}]\n'
+    if not workers:
+        text += ('train_dataloader.update(num_workers=0, '
+                 'persistent_workers=False)\n')
+    name = f'{method}{"_kill" if kill_at else ""}{"" if workers else "_w0"}'
+    path = osp.join(folder, f'{name}.py')
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def _train(config, work_dir, resume=False, hooks=()):
+    """What tools/train.py does (``--resume`` without a value: auto), in
+    this process."""
+    from mmdense.utils.cli import build_runner
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(work_dir)
+    cfg.launcher = 'none'
+    cfg.experiment_name = f'{osp.basename(config)}_{uuid.uuid4().hex}'
+    if resume:
+        cfg.resume, cfg.load_from = True, None
+    runner = build_runner(cfg)
+    for hook in hooks:
+        runner.register_hook(hook, priority='VERY_HIGH')
+    runner.train()
+    return runner
+
+
+def _train_cli(args, cwd):
+    env = dict(os.environ, PYTHONUNBUFFERED='1',
+               PYTHONPATH=os.pathsep.join(
+                   [TESTS, os.environ.get('PYTHONPATH', '')]))
+    return subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/train.py'), *args], cwd=cwd,
+        env=env, capture_output=True, text=True, timeout=600,
+        start_new_session=True)  # its own process group, killed whole
+
+
+def _losses(work_dir):
+    """iteration -> loss terms, from every run (timestamp dir) in order."""
+    out = {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*/vis_data/scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'loss' in rec:
+                    out[rec['iter']] = {k: v for k, v in rec.items()
+                                        if 'loss' in k}
+    return out
+
+
+def _log(work_dir):
+    text = ''
+    for path in sorted(glob.glob(osp.join(work_dir, '*/*.log'))):
+        with open(path) as f:
+            text += f.read()
+    return text
+
+
+def _state(path):
+    from mmdense.utils import trusted_checkpoint_loading
+    with trusted_checkpoint_loading():
+        return torch.load(path, map_location='cpu')
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory, synthetic_root):
+    """Per method: the uninterrupted reference (no workers, in-process) and a
+    run SIGKILLed at the end of iteration 4, before its checkpoint (demo
+    workers, subprocess): it leaves iter_2 and iter_3, iteration 4 is
+    lost."""
+    root = tmp_path_factory.mktemp('reliability')
+    os.makedirs(root / 'data')
+    os.symlink(synthetic_root, root / 'data' / 'synthetic')
+    cwd = os.getcwd()
+    os.chdir(root)  # the configs' data_root is relative
+    try:
+        out = {}
+        for method in SMALL:
+            ref = root / f'{method}_ref'
+            _train(_write_config(str(root), method, workers=False), ref)
+            killed = root / f'{method}_killed'
+            proc = _train_cli(
+                [_write_config(str(root), method, kill_at=4),
+                 '--work-dir', str(killed)], cwd=str(root))
+            assert proc.returncode == -9, proc.stdout[-3000:] + \
+                proc.stderr[-3000:]
+            # as left by the kill (the tests below resume `killed` itself)
+            shutil.copytree(killed, root / f'{method}_killed_copy')
+            out[method] = (ref, killed)
+        yield root, out
+    finally:
+        os.chdir(cwd)
+
+
+def test_sigkill_then_resume_continues_exactly(runs):
+    """DenseCL via ``tools/train.py --resume`` (subprocess), DeCon via the
+    same steps in-process: iterations 4-5 after resuming from iter_3 have
+    exactly the reference losses, and the final checkpoints hold the same
+    weights, EMA teachers, queues / centres, step counters and optimizer."""
+    root, out = runs
+    for method, (ref, killed) in out.items():
+        assert sorted(glob.glob(str(killed / 'iter_*.pth'))) == [
+            str(killed / 'iter_2.pth'), str(killed / 'iter_3.pth')]
+        before = _losses(killed)
+        assert sorted(before) == [1, 2, 3]
+        config = _write_config(str(root), method)
+        if method == 'densecl':
+            proc = _train_cli([config, '--work-dir', str(killed),
+                               '--resume'], cwd=str(root))
+            assert proc.returncode == 0, proc.stderr[-3000:]
+        else:
+            cwd = os.getcwd()
+            os.chdir(root)
+            try:
+                _train(config, killed, resume=True)
+            finally:
+                os.chdir(cwd)
+        log = _log(killed)
+        assert f'newest complete checkpoint is {killed / "iter_3.pth"}' in log
+        reference, resumed = _losses(ref), _losses(killed)
+        assert sorted(reference) == list(range(1, 6))
+        for it in range(1, 6):  # 1-3 before the kill, 4-5 after resuming
+            assert resumed[it] == reference[it], (method, it)
+        a, b = _state(ref / 'iter_5.pth'), _state(killed / 'iter_5.pth')
+        assert a['state_dict'].keys() == b['state_dict'].keys()
+        for key, value in a['state_dict'].items():
+            assert torch.equal(value, b['state_dict'][key]), (method, key)
+        assert any('queue' in k or 'center' in k for k in a['state_dict'])
+        assert int(b['state_dict']['step']) == 5
+        for sa, sb in zip(a['optimizer']['state'].values(),
+                          b['optimizer']['state'].values()):
+            assert all(torch.equal(sa[k], sb[k]) for k in sa)
+        # keep-last-2: iter_3 went after iter_5 was complete
+        assert sorted(glob.glob(str(killed / 'iter_*.pth'))) == [
+            str(killed / 'iter_4.pth'), str(killed / 'iter_5.pth')]
+
+
+def test_truncated_newest_checkpoint_falls_back_with_warning(runs):
+    root, out = runs
+    ref, killed = out['densecl']
+    work = root / 'truncated'
+    shutil.copytree(root / 'densecl_killed_copy', work)
+    shutil.rmtree(next(p for p in work.iterdir() if p.is_dir()))  # old log
+    with open(work / 'iter_3.pth', 'r+b') as f:
+        f.truncate(os.path.getsize(work / 'iter_3.pth') // 2)
+    assert checkpoint_problem(str(work / 'iter_3.pth')) is not None
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        _train(_write_config(str(root), 'densecl'), work, resume=True)
+    finally:
+        os.chdir(cwd)
+    log = _log(work)
+    bad = str(work / 'iter_3.pth')
+    assert f'WARNING - resume: skipping checkpoint {bad}: incomplete' in log
+    assert f'newest complete checkpoint is {work / "iter_2.pth"}' in log
+    # it went on from iteration 2 exactly as the reference run
+    reference, resumed = _losses(ref), _losses(work)
+    assert sorted(resumed) == [3, 4, 5]
+    assert all(resumed[i] == reference[i] for i in (3, 4, 5))
+
+
+class _StopAt(Hook):
+    """Ends the process's training at the end of an iteration, before its
+    checkpoint (the in-process stand-in for SIGKILL)."""
+    priority = 'NORMAL'
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if runner.iter + 1 == self.iteration:
+            raise KeyboardInterrupt
+
+
+EPOCHS = """
+train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=2)
+train_dataloader = dict(sampler=dict(type='DefaultSampler', shuffle=True))
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=3))
+"""
+
+
+def test_epoch_based_run_resumes_mid_epoch(runs):
+    """EpochBasedTrainLoop (16 images, batch 4: 4 iterations an epoch) with
+    a checkpoint every 3 iterations, stopped at iteration 7: resuming from
+    iter_6 (2 batches into epoch 2) trains exactly iterations 7 and 8 on the
+    reference's batches (mmengine alone would restart the epoch: 4 more
+    iterations on other data)."""
+    root, _ = runs
+    config = _write_config(str(root), 'densecl', workers=False)
+    epochs = config.replace('.py', '_epochs.py')
+    with open(epochs, 'w') as f:
+        f.write(f'_base_ = {osp.basename(config)!r}\n' + EPOCHS)
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        _train(epochs, root / 'epochs_ref')
+        with pytest.raises(KeyboardInterrupt):
+            _train(epochs, root / 'epochs', hooks=[_StopAt(7)])
+        _train(epochs, root / 'epochs', resume=True)
+    finally:
+        os.chdir(cwd)
+    reference, resumed = _losses(root / 'epochs_ref'), _losses(
+        root / 'epochs')
+    assert sorted(reference) == sorted(resumed) == list(range(1, 9))
+    assert all(resumed[i] == reference[i] for i in range(1, 9))
+    assert 'data continues in pass 1 at sample 8' in _log(root / 'epochs')
+
+
+class _NaNAt(Hook):
+    """Makes the student's dense projection NaN at one iteration."""
+
+    def __init__(self, iteration):
+        self.iteration = iteration
+
+    def before_train(self, runner):
+        projector = runner.model.head.projector
+
+        def poison(module, args, output):
+            if runner.iter + 1 == self.iteration:
+                return output[0], output[1] * float('nan'), output[2]
+            return output
+
+        projector.register_forward_hook(poison)
+
+
+def test_nan_loss_stops_with_one_message_and_keeps_last_good_checkpoint(
+        runs):
+    root, _ = runs
+    work = root / 'nan'
+    from mmdense.engine import NonFiniteLossError
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        with pytest.raises(NonFiniteLossError) as err:
+            _train(_write_config(str(root), 'densecl', workers=False), work,
+                   hooks=[_NaNAt(3)])
+    finally:
+        os.chdir(cwd)
+    msg = str(err.value)
+    assert '\n' not in msg
+    assert msg.startswith('non-finite loss at iteration 3: loss_dense=nan.')
+    assert 'loss_global' not in msg  # the finite term is not blamed
+    assert str(work / 'iter_2.pth') in msg
+    assert sorted(n for n in os.listdir(work) if n.endswith('.pth')) == [
+        'iter_1.pth', 'iter_2.pth']
+    assert checkpoint_problem(str(work / 'iter_2.pth')) is None
+    with open(work / 'last_checkpoint') as f:
+        assert f.read().endswith('iter_2.pth')
+    state = _state(work / 'iter_2.pth')['state_dict']
+    assert all(torch.isfinite(v).all() for v in state.values()
+               if v.is_floating_point())
+
+
+def test_atomic_write_leaves_old_file_or_new_one(tmp_path):
+    from mmdense.utils.checkpoint import atomic_write
+    out = str(tmp_path / 'iter_2.pth')
+    atomic_write(out, lambda f: torch.save({'w': torch.ones(3)}, f))
+
+    def crash(f):
+        f.write(b'PK partial')
+        raise KeyboardInterrupt  # e.g. killed while writing
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(out, crash)
+    assert os.listdir(tmp_path) == ['iter_2.pth']  # no temp file left
+    assert checkpoint_problem(out) is None
+    assert torch.equal(torch.load(out)['w'], torch.ones(3))
+
+
+def test_keep_last_checkpoint_is_removed_only_after_saving(tmp_path):
+    """max_keep_ckpts=1: mmengine removed the old checkpoint first; ours
+    keeps it when writing the new one fails."""
+    from types import SimpleNamespace
+
+    from mmengine.logging import MessageHub
+
+    from mmdense.engine import SafeCheckpointHook
+    hook = SafeCheckpointHook(by_epoch=False, interval=1, max_keep_ckpts=1)
+    written = []
+
+    def save(out_dir, name, *args, **kwargs):
+        if name == 'iter_2.pth':
+            raise OSError('No space left on device')
+        open(osp.join(out_dir, name), 'wb').close()
+        written.append(name)
+
+    runner = SimpleNamespace(
+        work_dir=str(tmp_path), save_checkpoint=save,
+        message_hub=MessageHub.get_instance('test_keep_last'),
+        logger=None, iter=0, epoch=0)
+    hook.out_dir = str(tmp_path)
+    from mmengine.fileio import get_file_backend
+    hook.file_backend = get_file_backend(str(tmp_path))
+    from collections import deque
+    hook.keep_ckpt_ids = deque([], 1)
+    hook.filename_tmpl = 'iter_{}.pth'
+    hook._save_checkpoint_with_step(runner, 1, {})
+    with pytest.raises(OSError):
+        hook._save_checkpoint_with_step(runner, 2, {})
+    assert osp.exists(tmp_path / 'iter_1.pth')
+    hook._save_checkpoint_with_step(runner, 3, {})
+    assert sorted(n for n in os.listdir(tmp_path) if n.endswith('.pth')) \
+        == ['iter_3.pth']
+
+
+# ------------------------------------------------------- 1 == 2 processes
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _densecl_steps(rank, world, feats_q, feats_k):
+    """Two DenseCL head steps on this process's share of a fixed global
+    batch of C5 features; returns losses, averaged projector gradients and
+    the queues."""
+    from mmdense.models.heads import DenseCLHead
+    torch.manual_seed(0)  # same weights and initial queues everywhere
+    head = DenseCLHead(in_channels=8, hid_channels=16, out_channels=4,
+                       queue_len=8, dense_warmup_iters=0)
+    per = feats_q.shape[1] // world
+    losses, grads = [], []
+    for step in range(2):
+        q = feats_q[step, rank * per:(rank + 1) * per]
+        k = feats_k[step, rank * per:(rank + 1) * per]
+        head.zero_grad()
+        loss = head.loss({0: q}, {1: k}, None, step)
+        sum(loss.values()).backward()
+        g = torch.cat([p.grad.flatten() for p in head.projector.parameters()])
+        if world > 1:  # what DDP does with the gradients
+            dist.all_reduce(g)
+            g /= world
+        losses.append({k: float(v) for k, v in loss.items()})
+        grads.append(g)
+    return dict(losses=losses, grads=grads, queue=head.queue.keys.clone(),
+                dense_queue=head.dense_queue.keys.clone())
+
+
+def _two_process_worker(rank, world, port, out_dir, feats_q, feats_k):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    from types import SimpleNamespace
+
+    from mmengine.registry import DefaultScope
+
+    from mmdense.engine import TrainingChecksHook
+    from mmdense.models.algorithms import DenseCL
+    from mmdense.utils import register_all_modules
+    from mmdense.utils.dist import shutdown_dist
+    register_all_modules(init_default_scope=False)
+    result = _densecl_steps(rank, world, feats_q, feats_k)
+    with DefaultScope.overwrite_default_scope('mmdense'):
+        model = DenseCL(
+            backbone=dict(type='ResNet', depth=18, base_channels=8),
+            head=dict(type='DenseCLHead', in_channels=64, hid_channels=16,
+                      out_channels=4, queue_len=12))
+    seen = []
+    model.teacher_features = lambda img: seen.append(img.clone()) or {
+        '': img}
+    local = torch.full((2, 1), float(rank))
+    result['restored'] = model._teacher_forward(local)['']
+    result['teacher_input'] = seen[0]
+    # queue length 12 vs. 2 processes x 2 images: fine; x 4 images: not
+    runner = SimpleNamespace(
+        model=model,
+        train_loop=SimpleNamespace(
+            dataloader=SimpleNamespace(batch_size=4)))
+    try:
+        TrainingChecksHook().before_train(runner)
+    except ValueError as err:
+        result['queue_error'] = str(err)
+    torch.save(result, os.path.join(out_dir, f'rank{rank}.pth'))
+    shutdown_dist()
+
+
+def test_one_process_equals_two_processes(tmp_path):
+    """DenseCL's head on a fixed global batch of 4 (C5 features): the loss
+    terms (mean of the per-process losses), the DDP-averaged gradients and
+    both queues after two steps equal one process with the whole batch;
+    shuffle-BN mixes the processes' images under DDP and is a no-op alone;
+    the queue length is checked against the global batch before training."""
+    g = torch.Generator().manual_seed(1)
+    feats_q = torch.randn(2, 4, 8, 3, 3, generator=g)
+    feats_k = torch.randn(2, 4, 8, 3, 3, generator=g)
+    mp.spawn(_two_process_worker,
+             args=(2, _free_port(), str(tmp_path), feats_q, feats_k),
+             nprocs=2)
+    r0, r1 = (torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
+              for r in (0, 1))
+    one = _densecl_steps(0, 1, feats_q, feats_k)
+    for step in range(2):
+        for term, value in one['losses'][step].items():
+            two = (r0['losses'][step][term] + r1['losses'][step][term]) / 2
+            assert abs(two - value) < 1e-6, (step, term, two, value)
+        assert torch.allclose(r0['grads'][step], one['grads'][step],
+                              atol=1e-6)
+        assert torch.equal(r0['grads'][step], r1['grads'][step])
+    for name in ('queue', 'dense_queue'):
+        assert torch.equal(r0[name], r1[name])
+        assert torch.allclose(r0[name], one[name], atol=1e-6)
+    # shuffle-BN: rank 0's teacher saw a permutation of both ranks' images
+    # and got its own back; alone, the teacher sees the batch unchanged
+    seen = torch.cat([r0['teacher_input'], r1['teacher_input']]).flatten()
+    assert sorted(seen.tolist()) == [0., 0., 1., 1.]
+    assert torch.equal(r0['restored'], torch.zeros(2, 1))
+    assert torch.equal(r1['restored'], torch.ones(2, 1))
+    from mmdense.models.algorithms import DenseCL
+    model = DenseCL(
+        backbone=dict(type='ResNet', depth=18, base_channels=8),
+        head=dict(type='DenseCLHead', in_channels=64, hid_channels=16,
+                  out_channels=4, queue_len=8))
+    seen = []
+    model.teacher_features = lambda img: seen.append(img) or {'': img}
+    x = torch.randn(2, 1)
+    assert model._teacher_forward(x)[''] is x and seen[0] is x
+    assert r0['queue_error'] == (
+        'head.queue: the queue length 12 is not a multiple of the global '
+        'batch 8 (4 per process x 2 processes); set queue_len to a multiple '
+        'of 8, e.g. 8.')
+
+
+# ----------------------------------------------------------- bad input
+def _decon(**kwargs):
+    from mmdense.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO, 'configs/decon/demo.py')).model
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(encoder_loss_weight=1.0),
+     r'DeCon: encoder_loss_weight=1.0 must be in \[0, 1\); with w = 1'),
+    (dict(encoder_loss_weight=-0.1),
+     r'DeCon: encoder_loss_weight=-0.1 must be in \[0, 1\)'),
+    (dict(levels='all'), r"DeCon: levels must be 'single' or 'multi', "
+     r"got 'all'"),
+    (dict(decoder=dict(type='UNet')),
+     r"DeCon: decoder.type 'UNet' is not a registered model; use "
+     r"type='mmdet.FPN'"),
+])
+def test_decon_bad_config_is_one_clear_line(kwargs, message):
+    with pytest.raises(ValueError, match=message) as err:
+        _decon(**kwargs)
+    assert '\n' not in str(err.value)
+
+
+def test_crops_too_small_for_the_stride():
+    """32 px crops give ResNet a 1x1 C5 map: nothing dense to contrast."""
+    from mmdense.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO, 'configs/densecl/demo.py')).model
+    cfg.backbone.base_channels = 16
+    cfg.head.update(in_channels=128, hid_channels=32, out_channels=16,
+                    queue_len=16)
+    model = MODELS.build(cfg)
+    img = torch.randn(2, 3, 32, 32)
+    with pytest.raises(ValueError) as err:
+        model.loss([img, img], [])
+    assert str(err.value) == (
+        'DenseCLHead: the C5 feature map is 1x1 for 32x32-px views (stride '
+        '32); its loss needs at least 2x2 locations: use crops of at least '
+        '64 px (the crop size / scale of the view pipeline).')
+    img = torch.randn(2, 3, 64, 64)  # 2x2: fine
+    assert set(model.loss([img, img], [])) == {'loss_global', 'loss_dense'}
+
+
+def test_missing_checkpoint_paths_fail_when_the_runner_is_built(tmp_path):
+    from mmdense.engine import Runner
+    cfg = Config.fromfile(osp.join(REPO, 'configs/densecl/demo.py'))
+    cfg.work_dir = str(tmp_path)
+    missing = str(tmp_path / 'nope.pth')
+    cases = [
+        (dict(resume=True, load_from=missing),
+         f'resume: checkpoint "{missing}" does not exist; pass an existing '
+         'file to --resume, or --resume without a value'),
+        (dict(load_from=missing),
+         f'load_from: checkpoint "{missing}" does not exist; set load_from '
+         'to an existing file (or None).'),
+        (dict(pretrained=missing),
+         f'pretrained: checkpoint "{missing}" does not exist; set '
+         'pretrained=PATH'),
+        (dict(model=dict(backbone=dict(init_cfg=dict(
+            type='Pretrained', checkpoint=missing)))),
+         f'model.backbone.init_cfg.checkpoint: checkpoint "{missing}" does '
+         'not exist'),
+    ]
+    for change, message in cases:
+        c = cfg.copy()
+        c.merge_from_dict(change)
+        with pytest.raises(FileNotFoundError) as err:
+            Runner.from_cfg(c)
+        assert str(err.value).startswith(message), str(err.value)
+
+
+def test_explicit_resume_of_a_corrupt_checkpoint_names_it(tmp_path):
+    from mmdense.engine import Runner
+    bad = tmp_path / 'iter_4.pth'
+    bad.write_bytes(b'PK\x03\x04 truncated')
+    runner = Runner.__new__(Runner)  # only load_or_resume's own checks
+    runner._has_loaded, runner._resume, runner._load_from = False, True, \
+        str(bad)
+    with pytest.raises(ValueError, match=f'resume: checkpoint "{bad}" is '
+                       'incomplete or not a torch checkpoint'):
+        runner.load_or_resume()
