@@ -436,39 +436,40 @@ def _pairs(task, n=200, **kwargs):
             x0, y0 = int(box[0]), int(box[1])
             assert np.array_equal(patch, img[y0:y0 + 10, x0:x0 + 10])
         cells = [_cell(b, origin, 14, 2) for b in boxes]
-        out.append((cells, res['gt_label'], res.get('second_from_other')))
+        out.append((cells, res['gt_label']))
     return out
 
 
 @pytest.mark.parametrize('negatives', ['other_image', 'far', 'both'])
 def test_adjacent_sampler_geometry(negatives):
+    from mmdense.datasets.patches import OTHER_IMAGE
     samples = _pairs('adjacent', adjacent_negatives=negatives)
     kinds = set()
-    for (a, b), label, other in samples:
+    for (a, b), label in samples:
         dist = max(abs(a[0] - b[0]), abs(a[1] - b[1]))
         if label == 1:  # NSP's IsNext: grid neighbours of one image
-            assert dist == 1 and not other
+            assert dist == 1
             kinds.add('pos')
-        elif other:  # NotNext from another image: the model swaps it
-            assert negatives in ('other_image', 'both')
+        elif label == OTHER_IMAGE:  # NotNext from another image: the model
+            assert negatives in ('other_image', 'both')  # swaps it in
             kinds.add('other')
         else:  # NotNext from the same image: not neighbours
-            assert negatives in ('far', 'both') and dist == 2
+            assert label == 0 and negatives in ('far', 'both') and dist == 2
             kinds.add('far')
     expected = {'pos', *(['other', 'far'] if negatives == 'both' else
                          ['far' if negatives == 'far' else 'other'])}
     assert kinds == expected
-    labels = [label for _, label, _ in samples]
-    assert 0.35 < sum(labels) / len(labels) < 0.65
+    positives = [label == 1 for _, label in samples]
+    assert 0.35 < sum(positives) / len(positives) < 0.65
 
 
 def test_order_sampler_flips_exactly_the_labelled_pairs():
     samples = _pairs('order')
-    for (a, b), label, _ in samples:
+    for (a, b), label in samples:
         assert abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1  # 4-neighbours
         in_reading_order = (b[0], b[1]) > (a[0], a[1])
-        assert in_reading_order == (label == 1)
-    labels = [label for _, label, _ in samples]
+        assert in_reading_order == (label == 1) and label in (0, 1)
+    labels = [label for _, label in samples]
     assert 0.35 < sum(labels) / len(labels) < 0.65
 
 
@@ -492,8 +493,8 @@ def test_patch_pair_demos_learn_and_transfer(config, task, synthetic_root,
                                              tmp_path):
     cfg, data = _demo_batch(config, synthetic_root, tmp_path)
     assert cfg.model.head.num_classes == 2
-    if task == 'adjacent':  # the flag must reach the model (meta_keys)
-        assert all('second_from_other' in s for s in data['data_samples'])
+    labels = {int(s.gt_label) for s in data['data_samples']}
+    assert labels <= ({-1, 1} if task == 'adjacent' else {0, 1})
     model, history = _train(cfg, data, 15)
     losses = [h['loss'] for h in history]
     acc = [h['acc'] for h in history]

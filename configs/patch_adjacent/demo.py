@@ -10,9 +10,6 @@ train_pipeline = [
         task='adjacent',
         negative_prob=0.5,
         adjacent_negatives='other_image'),
-    dict(
-        _base_.train_pipeline[2],
-        meta_keys=('sample_idx', 'img_path', 'patch_boxes',
-                   'second_from_other')),
+    _base_.train_pipeline[2],
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -34,6 +34,10 @@ ADJACENT_PAIRS, FAR_PAIRS = _cell_pairs(1), _cell_pairs(2)
 #: top -> bottom); label 0 swaps them.
 ORDERED_PAIRS = [((r, c), (r, c + 1)) for r in range(3) for c in range(2)] + \
     [((r, c), (r + 1, c)) for r in range(2) for c in range(3)]
+#: ``gt_label`` of an ``adjacent`` negative whose second patch must come from
+#: another image: :class:`ContextPrediction` swaps it in and trains it as 0
+#: (a model that does not would fail loudly on the negative label).
+OTHER_IMAGE = -1
 
 
 def _crop(img: np.ndarray, box: Sequence[float]) -> np.ndarray:
@@ -107,8 +111,8 @@ class RelativePatchPair(BaseTransform):
         gap (int): pixels between neighbouring cells (48 in the paper).
         jitter (int): maximal shift per axis of each patch (7).
         task (str): the pretext; ``'position'`` (8-way).  New pair tasks
-            add a sampler to :attr:`samplers` (``(h, w) -> (boxes, label)``
-            or ``(boxes, label, extra results)``).  Binary tasks
+            add a sampler to :attr:`samplers` (``(h, w) -> (boxes,
+            label)``).  Binary tasks
             (``docs/other_pretexts.md``), label 1 = positive:
             ``'adjacent'`` (BERT's next-sentence prediction): grid
             neighbours of one image vs. a negative of ``adjacent_negatives``
@@ -118,9 +122,8 @@ class RelativePatchPair(BaseTransform):
         negative_prob (float): probability of a negative pair (binary
             tasks; 0.5 as in BERT / ALBERT).
         adjacent_negatives (str): ``'other_image'``: a neighbouring pair
-            flagged ``second_from_other``, whose second patch
-            :class:`ContextPrediction` replaces by another sample's (list
-            ``second_from_other`` in ``PackInputs``' ``meta_keys``);
+            labelled :data:`OTHER_IMAGE`, whose second patch
+            :class:`ContextPrediction` replaces by another sample's;
             ``'far'``: two cells of the same image at Chebyshev distance 2;
             ``'both'``: either, at random.
     """
@@ -203,8 +206,8 @@ class RelativePatchPair(BaseTransform):
             kind = ('other_image', 'far')[np.random.randint(2)]
         pairs = FAR_PAIRS if kind == 'far' else ADJACENT_PAIRS
         a, b = pairs[np.random.randint(len(pairs))]
-        return [self.cell_box(origin, *a), self.cell_box(origin, *b)
-                ], int(positive), dict(second_from_other=kind == 'other_image')
+        label = OTHER_IMAGE if kind == 'other_image' else int(positive)
+        return [self.cell_box(origin, *a), self.cell_box(origin, *b)], label
 
     def sample_order(self, h: int, w: int):
         """SOP-style: label 1 for 4-neighbours in reading order, 0 for the
@@ -219,9 +222,7 @@ class RelativePatchPair(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         img = results['img']
-        boxes, label, *extra = self.samplers[self.task](*img.shape[:2])
-        for more in extra:
-            results.update(more)
+        boxes, label = self.samplers[self.task](*img.shape[:2])
         results['img'] = [self.per_patch(_crop(img, b)) for b in boxes]
         results['patch_boxes'] = boxes
         results['gt_label'] = int(label)

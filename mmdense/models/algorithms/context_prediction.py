@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
+from mmdense.datasets.patches import OTHER_IMAGE
 from mmdense.registry import MODELS
 from ..utils.pair_swap import second_from_other_images
 
@@ -19,8 +20,8 @@ class ContextPrediction(BaseSelfSupervisor):
     ``data_samples[i].gt_label``).  The pooled last stage of the backbone is
     the patch feature.  Only ``backbone.*`` transfers.  The logged ``acc``
     is the batch's classification accuracy (chance = 1 / num_classes).
-    Samples flagged ``second_from_other`` (the NSP-style ``adjacent`` task)
-    get the second patch of another sample of the batch.
+    Samples labelled ``OTHER_IMAGE`` (-1; the NSP-style ``adjacent`` task)
+    get the second patch of another sample of the batch and label 0.
     """
 
     def __init__(self,
@@ -49,7 +50,8 @@ class ContextPrediction(BaseSelfSupervisor):
         labels = torch.cat([s.gt_label for s in data_samples]).to(
             inputs[0].device)
         first, second = self.patch_features(inputs)
-        flags = [bool(s.get('second_from_other', False)) for s in data_samples]
-        if any(flags):
-            second = second_from_other_images(second, torch.tensor(flags))
+        other = labels == OTHER_IMAGE
+        if other.any():
+            second = second_from_other_images(second, other)
+            labels = labels.masked_fill(other, 0)
         return self.head.loss(first, second, labels)
