@@ -92,6 +92,52 @@ def _clip_model_cfg():
                           embed_dim=8))
 
 
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _clip_worker(rank, world, port, out_dir, img, txt):
+    import os
+
+    import torch.distributed as dist
+
+    from mmdense.models.algorithms.clip import CLIPPretrain
+    from mmdense.utils.dist import shutdown_dist
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    own = slice(2 * rank, 2 * rank + 2)
+    i, t = img[own].clone().requires_grad_(), txt[own].clone().requires_grad_()
+    state = SimpleNamespace(
+        logit_scale=torch.nn.Parameter(torch.tensor(math.log(1 / 0.07))),
+        max_logit_scale=100.)
+    loss = CLIPPretrain.contrast(state, i, t)
+    loss.backward()
+    torch.save(dict(loss=loss.detach(), img=i.grad, txt=t.grad),
+               os.path.join(out_dir, f'rank{rank}.pth'))
+    shutdown_dist()
+
+
+def test_clip_contrasts_the_batch_gathered_over_two_processes(tmp_path):
+    import torch.multiprocessing as mp
+    torch.manual_seed(0)
+    img = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
+    txt = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
+    mp.spawn(_clip_worker, nprocs=2,
+             args=(2, _free_port(), str(tmp_path), img, txt))
+    ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
+    i, t = img.clone().requires_grad_(), txt.clone().requires_grad_()
+    full = clip_loss(i, t, torch.tensor(math.log(1 / 0.07)))
+    full.backward()
+    for r, out in enumerate(ranks):  # every process: the 4-pair loss
+        assert torch.allclose(out['loss'], full.detach(), atol=1e-6)
+        own = slice(2 * r, 2 * r + 2)  # own rows: the full-batch gradient
+        assert torch.allclose(out['img'], i.grad[own], atol=1e-6)
+        assert torch.allclose(out['txt'], t.grad[own], atol=1e-6)
+
+
 def test_text_encoder_is_causal_and_reads_the_eot_token():
     torch.manual_seed(0)
     enc = MODELS.build(_clip_model_cfg()['text_encoder']).eval()

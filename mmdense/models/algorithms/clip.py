@@ -69,6 +69,18 @@ class CLIPPretrain(BaseSelfSupervisor):
     def embed_texts(self, text: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.text_encoder(text), dim=-1)
 
+    def contrast(self, image_emb: torch.Tensor,
+                 text_emb: torch.Tensor) -> torch.Tensor:
+        """:func:`clip_loss` of this process's (N, D) normalised pairs
+        against every process's (gathered; own rows keep their gradient),
+        after clamping the logit scale to ``log(max_logit_scale)``."""
+        image_emb = torch.cat(GatherLayer.apply(image_emb))
+        text_emb = torch.cat(GatherLayer.apply(text_emb))
+        with torch.no_grad():
+            self.logit_scale.clamp_(max=math.log(self.max_logit_scale))
+        return clip_loss(image_emb, text_emb, self.logit_scale,
+                         self.max_logit_scale)
+
     def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: list, **kwargs) -> dict:
         img = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
@@ -76,12 +88,7 @@ class CLIPPretrain(BaseSelfSupervisor):
                             ]).to(img.device)
         # every process's pairs; this process's own rows keep their gradient
         # (mmpretrain's SimCLR gather; CLIP's and open_clip's default)
-        image_emb = torch.cat(GatherLayer.apply(self.embed_images(img)))
-        text_emb = torch.cat(GatherLayer.apply(self.embed_texts(text)))
-        with torch.no_grad():
-            self.logit_scale.clamp_(max=math.log(self.max_logit_scale))
-        loss = clip_loss(image_emb, text_emb, self.logit_scale,
-                         self.max_logit_scale)
+        loss = self.contrast(self.embed_images(img), self.embed_texts(text))
         return dict(
             loss=loss,
             logit_scale=clip_logit_scale(self.logit_scale.detach(),
