@@ -261,7 +261,8 @@ def time_train_steps(model, optim_wrapper, data: Optional[dict],
         model.train_step(data, optim_wrapper)
         _sync(device)
         end = time.perf_counter()
-        dt, wait = end - start, fetched - start
+        dt = end - start
+        wait = fetched - start if loader is not None else 0.
         kind = 'warm-up' if i < warmup else 'timed'
         print(f'  {label} step {i + 1}/{warmup + iters} ({kind}): '
               f'{dt:.3f} s (data {wait:.3f} s)', flush=True)
