@@ -1,5 +1,6 @@
 from .clip import CLIPPretrain
 from .context_prediction import ContextPrediction
+from .cpc import CPCv2
 from .decon import DeCon
 from .deep_infomax import DeepInfoMax
 from .dense_contrastive import DenseContrastive
@@ -11,5 +12,5 @@ from .simclr import SimCLR
 __all__ = [
     'CLIPPretrain',
     'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon', 'InstDisc', 'MoCo',
-    'SimCLR', 'DeepInfoMax', 'ContextPrediction'
+    'SimCLR', 'DeepInfoMax', 'ContextPrediction', 'CPCv2'
 ]

@@ -1,4 +1,5 @@
 from .densecl_head import DenseCLHead, dense_correspondence
+from .cpc_head import CPCHead
 from .dgi_head import DGIHead
 from .dim_head import DIMHead
 from .moco_head import MoCoHead
@@ -7,5 +8,6 @@ from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 
 __all__ = [
     'DenseCLHead', 'SlotConHead', 'SemanticGrouping', 'dense_correspondence',
-    'slot_presence', 'DIMHead', 'PatchPairHead', 'DGIHead', 'MoCoHead'
+    'slot_presence', 'DIMHead', 'PatchPairHead', 'DGIHead', 'MoCoHead',
+    'CPCHead'
 ]

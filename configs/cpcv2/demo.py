@@ -1,0 +1,42 @@
+# CPC v2 on the synthetic COCO+ for CPU: ResNet-18, a 48 px crop cut into
+# 5 x 5 patches of 16 px at stride 8 (predictions 3 rows ahead, as in the
+# paper), narrow context network, batch 8, Adam 1e-3, 30 iterations.
+_base_ = [
+    '../_base_/models/cpcv2_r50.py',
+    '../_base_/datasets/coco_cpc_patches.py',
+    '../_base_/datasets/coco_plus.py',
+    '../_base_/default_runtime.py',
+    '../_base_/demo_signals.py',
+]
+model = dict(
+    backbone=dict(depth=18),
+    head=dict(in_channels=512, hid_channels=64, target_channels=32))
+data_root = 'data/synthetic/coco/'
+train_pipeline = [
+    _base_.train_pipeline[0],
+    dict(_base_.train_pipeline[1], scale=48),
+    _base_.train_pipeline[2],
+    dict(_base_.patch_grid, patch_size=16, stride=8),
+    _base_.train_pipeline[4],
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        data_root=data_root,
+        ann_file='',
+        sources=_base_.coco_plus_sources,
+        pipeline=train_pipeline))
+optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
+max_iters = 30
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=5),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
+custom_hooks = [_base_.demo_custom_hooks[0], _base_.demo_custom_hooks[2]]

@@ -1,0 +1,13 @@
+# CPC v2 on ImageNet-1K train (the paper's data), BN ResNet-50, 7 x 7
+# patches of 64 px, 8 x 32 images, Adam 1e-4 cosine, 200 epochs.
+_base_ = [
+    '../_base_/models/cpcv2_r50.py',
+    '../_base_/datasets/coco_cpc_patches.py',
+    '../_base_/schedules/adam_coslr_200e.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/imagenet/'
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='', data_root=data_root, data_prefix=dict(img_path='train/')))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
