@@ -126,11 +126,16 @@ def test_dim_negatives_gathered_over_two_processes(tmp_path):
     for estimator in ('jsd', 'infonce'):
         head.estimator = estimator
         head.eval()
-        single = head.loss(local_map, glob)['loss']
+        lm = local_map.clone().requires_grad_(True)
+        single = head.loss(lm, glob)['loss']
+        single.backward()
         mean = (ranks[0][estimator][0] + ranks[1][estimator][0]) / 2
         assert torch.allclose(mean, single, atol=1e-5), estimator
-        for r in (0, 1):  # each process's own rows carry a gradient
-            assert ranks[r][estimator][1].abs().sum() > 0
+        # each process gets every process's gradient for its own rows: with
+        # DDP's averaging (/ 2) that is the one-process gradient
+        grads = torch.cat([ranks[0][estimator][1], ranks[1][estimator][1]])
+        assert grads.abs().sum() > 0
+        assert torch.allclose(grads / 2, lm.grad, atol=1e-5), estimator
 
 
 # ------------------------------------------------------------------ demos
