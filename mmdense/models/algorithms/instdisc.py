@@ -16,8 +16,11 @@ class InstDisc(BaseSelfSupervisor):
 
     One view per image: backbone -> ``neck`` (a linear 128-d embedding,
     mmpretrain's ``LinearNeck``) -> L2 normalisation -> ``f_i``.  For each
-    image, K negatives are drawn uniformly from the bank (with replacement,
-    as in the official code) next to its own entry (the positive)::
+    image, K negatives are drawn uniformly, with replacement, from the other
+    N - 1 bank entries, next to its own entry (the positive).  The official
+    code draws from all N, so an image is its own negative with probability
+    K / N: 0.3 % on ImageNet, but a third of the rows of a 48-image demo,
+    where that term fights the positive and the loss cannot fall::
 
         P_ij = exp(v_j . f_i / t) / Z,   loss = nce_loss(P, N)
 
@@ -77,8 +80,10 @@ class InstDisc(BaseSelfSupervisor):
                 'dataset length (MemoryBankHook sets it).')
         f = F.normalize(self.neck(self.backbone(inputs[0]))[0], dim=1)
         b = f.shape[0]
+        # uniform over the other N - 1 entries (never the positive itself)
         sample = torch.randint(
-            bank.num_samples, (b, self.num_negatives), device=f.device)
+            bank.num_samples - 1, (b, self.num_negatives), device=f.device)
+        sample += (sample >= idx[:, None]).long()
         weights = bank.feats[torch.cat([idx[:, None], sample], dim=1)]
         exp = torch.exp(torch.einsum('bkd,bd->bk', weights.to(f.dtype), f) /
                         self.temperature).float()
