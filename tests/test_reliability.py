@@ -104,7 +104,8 @@ def _train_cli(args, cwd):
 
 
 def _losses(work_dir):
-    """iteration -> loss terms, from every run (timestamp dir) in order."""
+    """iteration -> loss terms and lr, from every run (timestamp dir) in
+    order."""
     out = {}
     for path in sorted(glob.glob(osp.join(work_dir, '*/vis_data/scalars.json'))):
         with open(path) as f:
@@ -112,7 +113,7 @@ def _losses(work_dir):
                 rec = json.loads(line)
                 if 'loss' in rec:
                     out[rec['iter']] = {k: v for k, v in rec.items()
-                                        if 'loss' in k}
+                                        if 'loss' in k or k == 'lr'}
     return out
 
 
@@ -228,20 +229,6 @@ def test_truncated_newest_checkpoint_falls_back_with_warning(runs):
     assert all(resumed[i] == reference[i] for i in (3, 4, 5))
 
 
-class _StopAt(Hook):
-    """Ends the process's training at the end of an iteration, before its
-    checkpoint (the in-process stand-in for SIGKILL)."""
-    priority = 'NORMAL'
-
-    def __init__(self, iteration):
-        self.iteration = iteration
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
-                         outputs=None):
-        if runner.iter + 1 == self.iteration:
-            raise KeyboardInterrupt
-
-
 EPOCHS = """
 train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=2)
 train_dataloader = dict(sampler=dict(type='DefaultSampler', shuffle=True))
@@ -249,13 +236,13 @@ default_hooks = dict(checkpoint=dict(by_epoch=False, interval=3))
 """
 
 
-def test_epoch_based_run_resumes_mid_epoch(runs):
+def test_epoch_based_run_resumes_mid_epoch(run_dir):
     """EpochBasedTrainLoop (16 images, batch 4: 4 iterations an epoch) with
-    a checkpoint every 3 iterations, stopped at iteration 7: resuming from
-    iter_6 (2 batches into epoch 2) trains exactly iterations 7 and 8 on the
-    reference's batches (mmengine alone would restart the epoch: 4 more
-    iterations on other data)."""
-    root, _ = runs
+    a checkpoint every 3 iterations: resuming from iter_6 (2 batches into
+    epoch 2; as after a kill during iteration 7) trains exactly iterations 7
+    and 8 on the reference's batches (mmengine alone would restart the
+    epoch: 4 more iterations, on other data)."""
+    root = run_dir
     config = _write_config(str(root), 'densecl', workers=False)
     epochs = config.replace('.py', '_epochs.py')
     with open(epochs, 'w') as f:
@@ -264,16 +251,61 @@ def test_epoch_based_run_resumes_mid_epoch(runs):
     os.chdir(root)
     try:
         _train(epochs, root / 'epochs_ref')
-        with pytest.raises(KeyboardInterrupt):
-            _train(epochs, root / 'epochs', hooks=[_StopAt(7)])
+        os.makedirs(root / 'epochs')
+        shutil.copy2(root / 'epochs_ref' / 'iter_6.pth', root / 'epochs')
         _train(epochs, root / 'epochs', resume=True)
     finally:
         os.chdir(cwd)
     reference, resumed = _losses(root / 'epochs_ref'), _losses(
         root / 'epochs')
-    assert sorted(reference) == sorted(resumed) == list(range(1, 9))
-    assert all(resumed[i] == reference[i] for i in range(1, 9))
+    assert sorted(reference) == list(range(1, 9))
+    assert sorted(resumed) == [7, 8]
+    assert all(resumed[i] == reference[i] for i in (7, 8))
     assert 'data continues in pass 1 at sample 8' in _log(root / 'epochs')
+
+
+# methods of the other families: (demo, narrow-model overrides, extra hooks)
+OTHERS = dict(
+    instdisc=('configs/instdisc/demo.py',
+              "model = dict(backbone=dict(base_channels=16), "
+              "neck=dict(in_channels=128))", "dict(type='MemoryBankHook')"),
+    dim=('configs/dim/demo.py',
+         "model = dict(backbone=dict(base_channels=16), head=dict("
+         "local_channels=128, global_channels=128, hid_channels=64))", ''),
+    relative_loc=('configs/relative_loc/demo.py',
+                  "model = dict(backbone=dict(base_channels=16), "
+                  "head=dict(in_channels=128, hid_channels=(64, )))", ''),
+)
+
+
+@pytest.mark.parametrize('method', sorted(OTHERS))
+def test_other_families_resume_exactly(method, run_dir):
+    """The mechanisms are the Runner's, not per method: InstDisc (memory
+    bank, random negatives drawn in the main process), Deep InfoMax and
+    context prediction (random patch pairs drawn in the pipeline) resumed
+    from iter_1 of a 2-iteration run repeat iteration 2 exactly."""
+    base, model, hook = OTHERS[method]
+    config = run_dir / f'{method}.py'
+    config.write_text(
+        f'_base_ = {osp.join(REPO, base)!r}\n{model}\n' + COMMON.replace(
+            'max_iters=5', 'max_iters=2') +
+        f"custom_hooks = [dict(type='TransferMetaHook'), {hook}]\n"
+        'train_dataloader.update(num_workers=0, persistent_workers=False)\n')
+    cwd = os.getcwd()
+    os.chdir(run_dir)
+    try:
+        _train(str(config), run_dir / 'full')
+        os.makedirs(run_dir / 'resumed')
+        shutil.copy2(run_dir / 'full' / 'iter_1.pth', run_dir / 'resumed')
+        _train(str(config), run_dir / 'resumed', resume=True)
+    finally:
+        os.chdir(cwd)
+    full, resumed = _losses(run_dir / 'full'), _losses(run_dir / 'resumed')
+    assert sorted(resumed) == [2] and resumed[2] == full[2]
+    a = _state(run_dir / 'full' / 'iter_2.pth')['state_dict']
+    b = _state(run_dir / 'resumed' / 'iter_2.pth')['state_dict']
+    assert a.keys() == b.keys()
+    assert all(torch.equal(v, b[k]) for k, v in a.items()), method
 
 
 class _NaNAt(Hook):
@@ -294,8 +326,8 @@ class _NaNAt(Hook):
 
 
 def test_nan_loss_stops_with_one_message_and_keeps_last_good_checkpoint(
-        runs):
-    root, _ = runs
+        run_dir):
+    root = run_dir
     work = root / 'nan'
     from mmdense.engine import NonFiniteLossError
     cwd = os.getcwd()
@@ -303,20 +335,20 @@ def test_nan_loss_stops_with_one_message_and_keeps_last_good_checkpoint(
     try:
         with pytest.raises(NonFiniteLossError) as err:
             _train(_write_config(str(root), 'densecl', workers=False), work,
-                   hooks=[_NaNAt(3)])
+                   hooks=[_NaNAt(2)])
     finally:
         os.chdir(cwd)
     msg = str(err.value)
     assert '\n' not in msg
-    assert msg.startswith('non-finite loss at iteration 3: loss_dense=nan.')
+    assert msg.startswith('non-finite loss at iteration 2: loss_dense=nan.')
     assert 'loss_global' not in msg  # the finite term is not blamed
-    assert str(work / 'iter_2.pth') in msg
+    assert str(work / 'iter_1.pth') in msg
     assert sorted(n for n in os.listdir(work) if n.endswith('.pth')) == [
-        'iter_1.pth', 'iter_2.pth']
-    assert checkpoint_problem(str(work / 'iter_2.pth')) is None
+        'iter_1.pth']
+    assert checkpoint_problem(str(work / 'iter_1.pth')) is None
     with open(work / 'last_checkpoint') as f:
-        assert f.read().endswith('iter_2.pth')
-    state = _state(work / 'iter_2.pth')['state_dict']
+        assert f.read().endswith('iter_1.pth')
+    state = _state(work / 'iter_1.pth')['state_dict']
     assert all(torch.isfinite(v).all() for v in state.values()
                if v.is_floating_point())
 
@@ -380,14 +412,24 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _densecl_steps(rank, world, feats_q, feats_k):
-    """Two DenseCL head steps on this process's share of a fixed global
-    batch of C5 features; returns losses, averaged projector gradients and
-    the queues."""
-    from mmdense.models.heads import DenseCLHead
+def _head(kind):
+    from mmdense.models.heads import DenseCLHead, MoCoHead
     torch.manual_seed(0)  # same weights and initial queues everywhere
-    head = DenseCLHead(in_channels=8, hid_channels=16, out_channels=4,
-                       queue_len=8, dense_warmup_iters=0)
+    if kind == 'densecl':
+        return DenseCLHead(in_channels=8, hid_channels=16, out_channels=4,
+                           queue_len=8, dense_warmup_iters=0)
+    return MoCoHead(
+        projector=dict(type='MoCoV2Neck', in_channels=8, hid_channels=16,
+                       out_channels=4, with_avg_pool=True),
+        out_channels=4, queue_len=8)
+
+
+def _head_steps(kind, rank, world, feats_q, feats_k):
+    """Two steps of a queue head (DenseCL's or MoCo's) on this process's
+    share of a fixed global batch of C5 features; returns the losses, the
+    projector gradients averaged over processes (what DDP does) and the
+    queues."""
+    head = _head(kind)
     per = feats_q.shape[1] // world
     losses, grads = [], []
     for step in range(2):
@@ -397,13 +439,14 @@ def _densecl_steps(rank, world, feats_q, feats_k):
         loss = head.loss({0: q}, {1: k}, None, step)
         sum(loss.values()).backward()
         g = torch.cat([p.grad.flatten() for p in head.projector.parameters()])
-        if world > 1:  # what DDP does with the gradients
+        if world > 1:
             dist.all_reduce(g)
             g /= world
         losses.append({k: float(v) for k, v in loss.items()})
         grads.append(g)
-    return dict(losses=losses, grads=grads, queue=head.queue.keys.clone(),
-                dense_queue=head.dense_queue.keys.clone())
+    queues = {n: m.keys.clone() for n, m in head.named_modules()
+              if n.endswith('queue')}
+    return dict(losses=losses, grads=grads, queues=queues)
 
 
 def _two_process_worker(rank, world, port, out_dir, feats_q, feats_k):
@@ -418,7 +461,8 @@ def _two_process_worker(rank, world, port, out_dir, feats_q, feats_k):
     from mmdense.utils import register_all_modules
     from mmdense.utils.dist import shutdown_dist
     register_all_modules(init_default_scope=False)
-    result = _densecl_steps(rank, world, feats_q, feats_k)
+    result = {kind: _head_steps(kind, rank, world, feats_q, feats_k)
+              for kind in ('densecl', 'moco')}
     with DefaultScope.overwrite_default_scope('mmdense'):
         model = DenseCL(
             backbone=dict(type='ResNet', depth=18, base_channels=8),
@@ -444,9 +488,11 @@ def _two_process_worker(rank, world, port, out_dir, feats_q, feats_k):
 
 
 def test_one_process_equals_two_processes(tmp_path):
-    """DenseCL's head on a fixed global batch of 4 (C5 features): the loss
-    terms (mean of the per-process losses), the DDP-averaged gradients and
-    both queues after two steps equal one process with the whole batch;
+    """DenseCL's and MoCo's heads on a fixed global batch of 4 (C5
+    features): the loss terms (mean of the per-process losses), the
+    DDP-averaged gradients and the queues after two steps equal one process
+    with the whole batch (float tolerance 1e-6: the sums run in another
+    order);
     shuffle-BN mixes the processes' images under DDP and is a no-op alone;
     the queue length is checked against the global batch before training."""
     g = torch.Generator().manual_seed(1)
@@ -457,17 +503,22 @@ def test_one_process_equals_two_processes(tmp_path):
              nprocs=2)
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
               for r in (0, 1))
-    one = _densecl_steps(0, 1, feats_q, feats_k)
-    for step in range(2):
-        for term, value in one['losses'][step].items():
-            two = (r0['losses'][step][term] + r1['losses'][step][term]) / 2
-            assert abs(two - value) < 1e-6, (step, term, two, value)
-        assert torch.allclose(r0['grads'][step], one['grads'][step],
-                              atol=1e-6)
-        assert torch.equal(r0['grads'][step], r1['grads'][step])
-    for name in ('queue', 'dense_queue'):
-        assert torch.equal(r0[name], r1[name])
-        assert torch.allclose(r0[name], one[name], atol=1e-6)
+    for kind in ('densecl', 'moco'):
+        one, a, b = (_head_steps(kind, 0, 1, feats_q, feats_k), r0[kind],
+                     r1[kind])
+        for step in range(2):
+            for term, value in one['losses'][step].items():
+                two = (a['losses'][step][term] + b['losses'][step][term]) / 2
+                assert abs(two - value) < 1e-6, (kind, step, term)
+            assert torch.allclose(a['grads'][step], one['grads'][step],
+                                  atol=1e-6), (kind, step)
+            assert torch.equal(a['grads'][step], b['grads'][step])
+        assert sorted(one['queues']) == sorted(a['queues']) == (
+            ['dense_queue', 'queue'] if kind == 'densecl' else ['queue'])
+        for name, keys in one['queues'].items():
+            assert torch.equal(a['queues'][name], b['queues'][name])
+            # both steps' keys, rank 0's then rank 1's: the global batch
+            assert torch.allclose(a['queues'][name], keys, atol=1e-6), name
     # shuffle-BN: rank 0's teacher saw a permutation of both ranks' images
     # and got its own back; alone, the teacher sees the batch unchanged
     seen = torch.cat([r0['teacher_input'], r1['teacher_input']]).flatten()
@@ -507,7 +558,7 @@ def _decon(**kwargs):
     (dict(decoder=dict(type='UNet')),
      r"DeCon: decoder.type 'UNet' is not a registered model; use "
      r"type='mmdet.FPN'"),
-])
+], ids=['w=1', 'w<0', 'levels', 'decoder'])
 def test_decon_bad_config_is_one_clear_line(kwargs, message):
     with pytest.raises(ValueError, match=message) as err:
         _decon(**kwargs)

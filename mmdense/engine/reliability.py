@@ -153,6 +153,8 @@ class ResumeStateHook(Hook):
             loop.dataloader_iterator = _SkipFirst(iterator, loop.iter)
         elif loop.epoch == epoch:
             sampler.resume_at(epoch, position)
+        else:  # an epoch-end checkpoint: the next epoch starts afresh
+            epoch, position = loop.epoch, 0
         runner.logger.info(
             f'resume: data continues in pass {epoch} at sample {position} of '
             'this process (no batch is loaded twice); random states are '
