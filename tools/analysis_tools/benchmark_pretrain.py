@@ -249,11 +249,13 @@ def _sync(device: str) -> None:
 def time_train_steps(model, optim_wrapper, data: Optional[dict],
                      warmup: int, iters: int, device: str, label: str = '',
                      loader=None):
-    """Seconds of each timed iteration (after ``warmup``), and the seconds
-    of each spent waiting for ``next(loader)`` (0 with fixed ``data``)."""
-    times, waits = [], []
+    """Seconds of each timed iteration (after ``warmup``), the seconds of
+    each spent waiting for ``next(loader)`` (0 with fixed ``data``), and the
+    CPU seconds of this process (all its threads) in each."""
+    times, waits, cpu_times = [], [], []
     for i in range(warmup + iters):
         _sync(device)
+        cpu_start = time.process_time()
         start = time.perf_counter()
         if loader is not None:
             data = _to_device(next(loader), device)
@@ -261,15 +263,18 @@ def time_train_steps(model, optim_wrapper, data: Optional[dict],
         model.train_step(data, optim_wrapper)
         _sync(device)
         end = time.perf_counter()
+        cpu = time.process_time() - cpu_start
         dt = end - start
         wait = fetched - start if loader is not None else 0.
         kind = 'warm-up' if i < warmup else 'timed'
         print(f'  {label} step {i + 1}/{warmup + iters} ({kind}): '
-              f'{dt:.3f} s (data {wait:.3f} s)', flush=True)
+              f'{dt:.3f} s (data {wait:.3f} s, CPU time {cpu:.3f} s)',
+              flush=True)
         if i >= warmup:
             times.append(dt)
             waits.append(wait)
-    return times, waits
+            cpu_times.append(cpu)
+    return times, waits, cpu_times
 
 
 def peak_memory_mib(device: str) -> Dict[str, float]:
@@ -516,7 +521,7 @@ def run_single(job: dict) -> dict:
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     load_before = os.getloadavg()[0]
-    times, waits = time_train_steps(model, optim_wrapper, data,
+    times, waits, cpu_times = time_train_steps(model, optim_wrapper, data,
                                     job['warmup'], job['iters'], device,
                                     job['label'], loader)
     load_after = os.getloadavg()[0]
@@ -531,7 +536,11 @@ def run_single(job: dict) -> dict:
         ok=True,
         iter_times=times,
         data_wait_times=waits,
+        cpu_times=cpu_times,
         s_per_iter=s_iter,
+        # CPU seconds (all threads of this process) per iteration: less
+        # sensitive than wall time to other processes on a shared machine
+        cpu_s_per_iter=statistics.median(cpu_times),
         images_per_s=batch / s_iter,
         data_wait_fraction=sum(waits) / sum(times),
         peak_mem_mib=memory.get('peak_cuda_mib', memory['peak_rss_mib']),
@@ -584,10 +593,15 @@ def add_ratios(results: List[dict]) -> None:
             continue
         mr = r['total_gmac_per_image'] / base['total_gmac_per_image']
         r['time_ratio'], r['mac_ratio'] = tr, mr
+        r['cpu_time_ratio'] = r['cpu_s_per_iter'] / base['cpu_s_per_iter'] \
+            if base.get('cpu_s_per_iter') else None
         r['efficiency'] = tr / mr
         # extra time over the base vs what the extra MACs cost at its rate
         r['extra_time_factor'] = (tr - 1) / (mr - 1) if abs(mr - 1) > 1e-3 \
             else None
+        ctr = r['cpu_time_ratio']
+        r['extra_cpu_time_factor'] = (ctr - 1) / (mr - 1) if ctr is not None \
+            and abs(mr - 1) > 1e-3 else None
 
 
 # ---------------------------------------------------------------- tables
@@ -607,18 +621,19 @@ def speed_table(results: List[dict]) -> str:
     for r in results:
         if not r.get('ok'):
             rows.append([r['config'], 'FAILED: ' + r.get('error', '')] +
-                        ['-'] * 5)
+                        ['-'] * 7)
             continue
         rows.append([
             r['config'], r['model'], _fmt(r['s_per_iter'], '.3f'),
             _fmt(r['images_per_s'], '.2f'), _fmt(r['peak_mem_mib'], '.0f'),
             _fmt(r.get('data_wait_fraction'), '.2f'),
-            _fmt(r.get('time_ratio')),
+            _fmt(r.get('time_ratio')), _fmt(r.get('cpu_s_per_iter'), '.2f'),
+            _fmt(r.get('cpu_time_ratio')),
             '{:.1f} / {:.1f}'.format(*r['load_avg'])
         ])
     return _table(['config', 'model', 's/iter (median)', 'images/s',
-                   'peak MiB', 'data wait', 'time ratio',
-                   'load avg before / after'], rows)
+                   'peak MiB', 'data wait', 'time ratio', 'CPU s/iter',
+                   'CPU-time ratio', 'load avg before / after'], rows)
 
 
 def data_table(results: List[dict]) -> str:
@@ -654,15 +669,18 @@ def ratio_table(results: List[dict]) -> str:
         if 'time_ratio' not in r:
             continue
         factor = r['extra_time_factor']
+        cpu_factor = r.get('extra_cpu_time_factor')
         rows.append([
             r['config'], _fmt(r['time_ratio'], '.3f'),
             _fmt(r['mac_ratio'], '.3f'), _fmt(r['efficiency'], '.3f'),
             _fmt(factor), '-' if factor is None else
-            ('yes' if r['time_ratio'] <= 1 or factor <= 1.2 else 'no')
+            ('yes' if r['time_ratio'] <= 1 or factor <= 1.2 else 'no'),
+            _fmt(r.get('cpu_time_ratio'), '.3f'), _fmt(cpu_factor)
         ])
     return _table(['config', 'time ratio', 'MAC ratio',
                    'efficiency (time/MAC)', 'extra time / extra MACs',
-                   'within 1.2x'], rows)
+                   'within 1.2x', 'CPU-time ratio',
+                   'extra CPU time / extra MACs'], rows)
 
 
 def print_report(results: List[dict], settings: dict) -> None:
