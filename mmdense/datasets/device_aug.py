@@ -310,14 +310,15 @@ class DeviceAugDataPreprocessor(torch.nn.Module):
         return x
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        from mmdense.models.utils.geometry import views_geometry
+        from mmdense.models.utils.geometry import (host_to_device,
+                                                   views_geometry)
         samples = data['data_samples']
         src = data['inputs']
         src = torch.stack(src) if isinstance(src, (list, tuple)) else src
         src = src.to(self.mean.device, non_blocking=True).float()
         geometry = views_geometry(samples, src.device)
-        scale = torch.tensor([s.source_scale for s in samples],
-                             dtype=torch.float32).to(src.device)
+        scale = host_to_device(
+            torch.tensor([s.source_scale for s in samples]), src.device)
         views = []
         for v, view in enumerate(self.views):
             size = geometry['sizes'][v]

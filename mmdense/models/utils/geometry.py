@@ -18,7 +18,7 @@ from torch import Tensor
 from torchvision.ops import roi_align
 
 __all__ = [
-    'views_geometry', 'overlap_coords', 'align_to_overlap', 'cell_centers',
+    'views_geometry', 'host_to_device', 'overlap_coords', 'align_to_overlap', 'cell_centers',
     'match_cells'
 ]
 
@@ -41,12 +41,21 @@ def views_geometry(data_samples: Sequence, device=None) -> dict:
             "(..., 'view_boxes', 'view_flips', 'view_sizes')).") from err
     if any(s != sizes[0] for s in sizes):
         raise ValueError(f'view sizes differ within the batch: {sizes}')
-    boxes = torch.tensor(boxes, dtype=torch.float32, device=device)
-    flips = torch.tensor(flips, dtype=torch.bool, device=device)
+    boxes = host_to_device(torch.tensor(boxes, dtype=torch.float32), device)
+    flips = host_to_device(torch.tensor(flips, dtype=torch.bool), device)
     return dict(
         boxes=boxes.transpose(0, 1).contiguous(),
         flips=flips.t().contiguous(),
         sizes=sizes[0])
+
+
+def host_to_device(t: Tensor, device=None) -> Tensor:
+    """A CPU tensor on ``device`` without waiting for it: through pinned
+    memory, non-blocking, on a CUDA device (a plain copy from pageable
+    memory would wait for the queued kernels); as is on the CPU."""
+    if device is None or torch.device(device).type == 'cpu':
+        return t
+    return t.pin_memory().to(device, non_blocking=True)
 
 
 def _normalise(points: Tensor, box: Tensor) -> Tensor:
