@@ -329,7 +329,7 @@ def _assert_transfers(model, tmp_path):
 def test_clip_demo_trains_and_transfers(synthetic_root, tmp_path):
     cfg, data = _demo_batch('configs/clip/demo.py', synthetic_root, tmp_path)
     assert data['data_samples'][0].text.shape == (64, )
-    model, history = _train(cfg, data, 10)
+    model, history = _train(cfg, data, 8)
     losses = [h['loss'] for h in history]
     assert all(v == v for v in losses)
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
@@ -524,10 +524,10 @@ def test_dgi_dim_demo_trains_and_transfers(synthetic_root, tmp_path):
     cfg, data = _demo_batch('configs/dgi_dim/demo.py', synthetic_root,
                             tmp_path)
     assert cfg.model.corrupt_stage == 3 and cfg.model.head.type == 'DGIHead'
-    model, history = _train(cfg, data, 10)
+    model, history = _train(cfg, data, 8)
     losses = [h['loss'] for h in history]
     assert all(v == v for v in losses)
-    assert sum(losses[-3:]) / 3 < 0.7 * sum(losses[:3]) / 3, losses
+    assert sum(losses[-3:]) / 3 < 0.75 * sum(losses[:3]) / 3, losses
     _assert_transfers(model, tmp_path)
 
 
