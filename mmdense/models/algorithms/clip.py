@@ -5,9 +5,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.models.selfsup import BaseSelfSupervisor
-from mmpretrain.models.selfsup.simclr import GatherLayer
 
 from mmdense.registry import MODELS
+from ..losses.instance import gather_with_grad
 from ..losses.other_pretexts import (CLIP_MAX_SCALE, clip_logit_scale,
                                      clip_loss)
 
@@ -23,15 +23,15 @@ class CLIPPretrain(BaseSelfSupervisor):
     linear layer; the paper's ResNets pool with attention, its ViTs
     project linearly).  Text tower: ``text_encoder``
     (:class:`CaptionTransformer`).  Both embeddings are L2-normalised and
-    gathered across processes (own rows keep their gradient); the loss is
+    gathered across processes (:func:`gather_with_grad`); the loss is
     :func:`clip_loss`, the symmetric InfoNCE over the gathered batch with
     a learnable logit scale ``t`` (``logit_scale``, initialised to
     ``log(1 / 0.07)``, clipped so ``exp(t) <= 100``: the parameter is
     clamped before every step, as CLIP does after each update).  Every
-    process computes the loss of the whole gathered batch with gradient
-    through its own rows, so after DDP's averaging the gradient is the
-    full-batch gradient divided by the number of processes (the learning
-    rate absorbs the constant).
+    process computes the loss of the whole gathered batch; the gather's
+    backward sums the W processes' (equal) gradients of this process's
+    rows, so after DDP's averaging over W the update is exactly the
+    one-process gradient of the full-batch loss.
 
     Each sample's caption ids come in ``data_samples[i].text`` (the
     :class:`TokenizeCaption` transform packed with
@@ -71,11 +71,11 @@ class CLIPPretrain(BaseSelfSupervisor):
 
     def contrast(self, image_emb: torch.Tensor,
                  text_emb: torch.Tensor) -> torch.Tensor:
-        """:func:`clip_loss` of this process's (N, D) normalised pairs
-        against every process's (gathered; own rows keep their gradient),
-        after clamping the logit scale to ``log(max_logit_scale)``."""
-        image_emb = torch.cat(GatherLayer.apply(image_emb))
-        text_emb = torch.cat(GatherLayer.apply(text_emb))
+        """:func:`clip_loss` of every process's (N, D) normalised pairs
+        (gathered with gradient), after clamping the logit scale to
+        ``log(max_logit_scale)``."""
+        image_emb = torch.cat(gather_with_grad(image_emb))
+        text_emb = torch.cat(gather_with_grad(text_emb))
         with torch.no_grad():
             self.logit_scale.clamp_(max=math.log(self.max_logit_scale))
         return clip_loss(image_emb, text_emb, self.logit_scale,
@@ -86,8 +86,6 @@ class CLIPPretrain(BaseSelfSupervisor):
         img = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
         text = torch.stack([torch.as_tensor(ds.text) for ds in data_samples
                             ]).to(img.device)
-        # every process's pairs; this process's own rows keep their gradient
-        # (mmpretrain's SimCLR gather; CLIP's and open_clip's default)
         loss = self.contrast(self.embed_images(img), self.embed_texts(text))
         return dict(
             loss=loss,
