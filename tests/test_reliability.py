@@ -272,6 +272,15 @@ OTHERS = dict(
     dim=('configs/dim/demo.py',
          "model = dict(backbone=dict(base_channels=16), head=dict("
          "local_channels=128, global_channels=128, hid_channels=64))", ''),
+    mocov2=('configs/mocov2/demo.py',
+            "model = dict(backbone=dict(base_channels=16), head=dict("
+            "projector=dict(in_channels=128, hid_channels=64)))", ''),
+    simclr=('configs/simclr/demo.py',
+            "model = dict(backbone=dict(base_channels=16), "
+            "neck=dict(in_channels=128, hid_channels=64))", ''),
+    byol=('configs/byol/demo.py',
+          "model = dict(backbone=dict(base_channels=16), "
+          "neck=dict(in_channels=128, hid_channels=64))", ''),
     relative_loc=('configs/relative_loc/demo.py',
                   "model = dict(backbone=dict(base_channels=16), "
                   "head=dict(in_channels=128, hid_channels=(64, )))", ''),
@@ -280,10 +289,12 @@ OTHERS = dict(
 
 @pytest.mark.parametrize('method', sorted(OTHERS))
 def test_other_families_resume_exactly(method, run_dir):
-    """The mechanisms are the Runner's, not per method: InstDisc (memory
-    bank, random negatives drawn in the main process), Deep InfoMax and
-    context prediction (random patch pairs drawn in the pipeline) resumed
-    from iter_1 of a 2-iteration run repeat iteration 2 exactly."""
+    """The mechanisms are the Runner's, not per method (SlotCon runs inside
+    the DeCon test above): MoCo v2 (queue), SimCLR, BYOL (mmpretrain's EMA
+    target), InstDisc (memory bank, random negatives drawn in the main
+    process), Deep InfoMax and context prediction (random patch pairs drawn
+    in the pipeline) resumed from iter_1 of a 2-iteration run repeat
+    iteration 2 exactly (losses, lr, every weight and buffer)."""
     base, model, hook = OTHERS[method]
     config = run_dir / f'{method}.py'
     config.write_text(
