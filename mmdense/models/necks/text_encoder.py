@@ -5,9 +5,8 @@ from mmengine.model import BaseModule
 from mmpretrain.models.utils.clip_generator_helper import \
     ResidualAttentionBlock
 
+from mmdense.datasets.captions import EOT
 from mmdense.registry import MODELS
-
-EOT = 3  # mmdense.datasets.captions.EOT
 
 
 @MODELS.register_module()
