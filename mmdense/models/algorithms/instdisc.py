@@ -85,8 +85,11 @@ class InstDisc(BaseSelfSupervisor):
             bank.num_samples - 1, (b, self.num_negatives), device=f.device)
         sample += (sample >= idx[:, None]).long()
         weights = bank.feats[torch.cat([idx[:, None], sample], dim=1)]
-        exp = torch.exp(torch.einsum('bkd,bd->bk', weights.to(f.dtype), f) /
-                        self.temperature).float()
+        # in float32 even under autocast: exp(1 / 0.07) ~ 1.6e6
+        with torch.autocast(f.device.type, enabled=False):
+            exp = torch.exp(
+                torch.einsum('bkd,bd->bk', weights.float(), f.float()) /
+                self.temperature)
         if float(self.nce_z) <= 0:
             with torch.no_grad():
                 mean = exp.mean()
