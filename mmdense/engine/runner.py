@@ -83,9 +83,9 @@ class Runner(_MMEngineRunner):
       takes the newest *complete* checkpoint of the work dir; newer
       truncated / corrupt ones are reported by path and skipped.
     * **Exact resume**: the train dataloader's sampler and dataset are
-      wrapped (:class:`~mmdense.datasets.ResumableSampler`,
-      :class:`~mmdense.datasets.SeededDataset`: per-sample augmentation
-      seeds, a sampler that starts at the saved position) and
+      wrapped (:mod:`mmdense.datasets.resumable`: per-sample augmentation
+      seeds, a sampler that starts at the saved position; not with a custom
+      ``batch_sampler``) and
       :class:`~mmdense.engine.ResumeStateHook` saves / restores random
       states and the data position.
     * :class:`~mmdense.engine.NonFiniteLossHook` and

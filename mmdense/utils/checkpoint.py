@@ -9,6 +9,12 @@ checkpoint with ``tools/test.py``) loads them with ``weights_only=False``
 inside :func:`trusted_checkpoint_loading`.  Everything else (fine-tuning
 inputs through ``load_from``, the model converters) stays weights-only, which
 is why exported weights are plain tensors.
+
+Also here: :func:`atomic_write` / :func:`atomic_path` (a file appears
+complete or not at all: temp file, fsync, ``os.replace``; used for training
+checkpoints and exported weights), :func:`checkpoint_problem` (is a
+checkpoint file complete? zip directory + CRC of every record, nothing
+unpickled) and :func:`find_complete_checkpoint` (what ``--resume`` picks).
 """
 import os
 import os.path as osp
