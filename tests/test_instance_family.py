@@ -303,7 +303,7 @@ def _demo(method, synthetic_root):
 
 # method: steps, first measured step (MoCo: once the queue of 32 is full)
 STEPS = dict(instdisc=(16, 0), mocov1=(16, 4), mocov2=(16, 4),
-             simclr=(12, 0), simsiam=(12, 0), byol=(12, 0))
+             simclr=(8, 0), simsiam=(8, 0), byol=(8, 0))
 
 
 @pytest.mark.parametrize('method', METHODS)
