@@ -3,6 +3,7 @@
 _base_ = [
     '../_base_/models/dim_r50.py',
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
+    '../_base_/schedules/adam_demo_cpu.py',
     '../_base_/default_runtime.py',
     '../_base_/demo_signals.py',
 ]
@@ -16,13 +17,6 @@ train_pipeline = [
     dict(type='PackInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
-max_iters = 30
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=5),
     checkpoint=dict(

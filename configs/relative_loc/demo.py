@@ -4,34 +4,22 @@
 _base_ = [
     '../_base_/models/relative_loc_r50.py',
     '../_base_/datasets/coco_relative_loc.py',
-    '../_base_/datasets/coco_plus.py',
+    '../_base_/datasets/synthetic_coco_plus_loader.py',
+    '../_base_/schedules/adam_demo_cpu.py',
     '../_base_/default_runtime.py',
     '../_base_/demo_signals.py',
 ]
 model = dict(
     backbone=dict(depth=18), head=dict(in_channels=512, hid_channels=(256, )))
-data_root = 'data/synthetic/coco/'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(_base_.pair_sampler, patch_size=16, gap=8, jitter=2),
     _base_.train_pipeline[-1],
 ]
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        data_root=data_root,
-        ann_file='',
-        sources=_base_.coco_plus_sources,
-        pipeline=train_pipeline))
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
-max_iters = 40
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+    _base_.synthetic_loader,
+    dataset=dict(_base_.synthetic_loader['dataset'], pipeline=train_pipeline))
+train_cfg = dict(max_iters=40)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=5),
     checkpoint=dict(

@@ -1,34 +1,15 @@
 # CPC v2 patch grids from COCO train2017: a random 256 px crop (flipped at
 # random), cut into 7 x 7 patches of 64 px at stride 32 (PatchGrid), each
-# patch augmented on its own (flip, colour jitter, grayscale, colour-channel
-# dropping: our reading of the paper's patch-level augmentation). 8 x 32.
-data_root = 'data/coco/'
+# patch augmented on its own (flip, the MoCo v2 colour jitter and grayscale,
+# colour-channel dropping: our reading of the paper's patch-level
+# augmentation). Loader and preprocessor of coco_mocov2_geometry.py, 8 x 32.
+_base_ = ['./coco_mocov2_geometry.py']
 crop_size = 256
 patch_size = 64
 patch_stride = 32
-data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
 patch_transforms = [
     dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.4,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+    *_base_.view_pipeline[1:3],  # ColorJitter (p 0.8), RandomGrayscale 0.2
     dict(type='ColorChannelDrop', prob=0.25),
 ]
 patch_grid = dict(
@@ -49,16 +30,4 @@ train_pipeline = [
         type='PackInputs',
         meta_keys=('sample_idx', 'img_path', 'patch_boxes', 'grid_shape')),
 ]
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    drop_last=True,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='UnlabeledImageDataset',
-        data_root=data_root,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img_path='train2017/'),
-        pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

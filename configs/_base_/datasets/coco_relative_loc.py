@@ -3,13 +3,8 @@
 # 48 px apart, jitter <= 7 px, the centre patch and a random neighbour,
 # each patch with 2 of its 3 colour channels dropped (the paper's guard
 # against chromatic aberration; RandomGrayscale is the alternative).
-# 8 GPUs x 32.
-data_root = 'data/coco/'
-data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+# Loader and preprocessor of coco_mocov2_geometry.py, 8 x 32.
+_base_ = ['./coco_mocov2_geometry.py']
 patch_transforms = [dict(type='ColorChannelDrop', prob=1.0)]
 pair_sampler = dict(
     type='RelativePatchPair',
@@ -26,16 +21,4 @@ train_pipeline = [
     dict(type='PackInputs', meta_keys=('sample_idx', 'img_path',
                                        'patch_boxes')),
 ]
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    drop_last=True,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='UnlabeledImageDataset',
-        data_root=data_root,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img_path='train2017/'),
-        pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
