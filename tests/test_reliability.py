@@ -414,6 +414,13 @@ def test_keep_last_checkpoint_is_removed_only_after_saving(tmp_path):
     hook._save_checkpoint_with_step(runner, 3, {})
     assert sorted(n for n in os.listdir(tmp_path) if n.endswith('.pth')) \
         == ['iter_3.pth']
+    # without max_keep_ckpts (mmengine's default -1) nothing is removed
+    keep_all = SafeCheckpointHook(by_epoch=False, interval=1)
+    keep_all.out_dir, keep_all.file_backend = hook.out_dir, hook.file_backend
+    keep_all.filename_tmpl = 'iter_{}.pth'
+    keep_all._save_checkpoint_with_step(runner, 4, {})
+    assert sorted(n for n in os.listdir(tmp_path) if n.endswith('.pth')) \
+        == ['iter_3.pth', 'iter_4.pth']
 
 
 # ------------------------------------------------------- 1 == 2 processes

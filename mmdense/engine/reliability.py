@@ -266,7 +266,7 @@ class SafeCheckpointHook(CheckpointHook):
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         keep = self.max_keep_ckpts
-        stale, before = [], list(self.keep_ckpt_ids)
+        stale, before = [], list(getattr(self, 'keep_ckpt_ids', ()))
         if keep > 0:
             ids = list(before)
             if not ids or ids[-1] != step:
