@@ -374,3 +374,26 @@ def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):
     assert ckpt['state_dict']['memory_bank.feats'].shape == (n, 64)
     assert set(extract_transfer_weights(ckpt)) == {
         k for k in runner.model.state_dict() if k.startswith('backbone.')}
+
+
+def test_simsiam_predictor_keeps_its_lr_every_iteration():
+    """The config marks the predictor's groups ``fix_lr`` and SimSiamHook
+    (``adjust_by_epoch=False``) resets them before every iteration, while
+    the schedule moves the other groups."""
+    from mmpretrain.engine.hooks import SimSiamHook
+    cfg = Config.fromfile(osp.join(REPO, 'configs/simsiam/demo.py'))
+    model = MODELS.build(cfg.model)
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    hook_cfg = dict(cfg.custom_hooks[-1])
+    assert hook_cfg.pop('type') == 'SimSiamHook'
+    hook_cfg.pop('priority')
+    hook = SimSiamHook(**hook_cfg)
+    groups = optim.optimizer.param_groups
+    fixed = [g for g in groups if g.get('fix_lr')]
+    n_pred = sum(1 for n, _ in model.named_parameters() if 'predictor' in n)
+    assert len(fixed) == n_pred > 0
+    for g in groups:  # what a scheduler step does
+        g['lr'] *= 0.5
+    hook.before_train_iter(SimpleNamespace(optim_wrapper=optim), 0)
+    assert all(g['lr'] == 0.05 for g in fixed)
+    assert all(g['lr'] == 0.025 for g in groups if not g.get('fix_lr'))
