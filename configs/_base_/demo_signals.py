@@ -1,8 +1,8 @@
 # Training signals for the CPU demos (docs/monitors.md): the collapse measure
 # of every level head every 5 iterations, a linear probe on 16 + 8 synthetic
-# VOC12 images at 96 px every 10 iterations. Demos set
-# `custom_hooks = _base_.demo_custom_hooks` (which keeps TransferMetaHook:
-# a child's `custom_hooks` replaces the runtime's list).
+# VOC12 images at 96 px every 10 iterations. demo_runtime.py sets
+# `custom_hooks = demo_custom_hooks` (which keeps TransferMetaHook: a
+# child's `custom_hooks` replaces the runtime's list).
 probe_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(96, 96), keep_ratio=False),

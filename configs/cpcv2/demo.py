@@ -6,8 +6,7 @@ _base_ = [
     '../_base_/datasets/coco_cpc_patches.py',
     '../_base_/datasets/synthetic_coco_plus_loader.py',
     '../_base_/schedules/adam_demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18),
@@ -22,8 +21,4 @@ train_pipeline = [
 train_dataloader = dict(
     _base_.synthetic_loader,
     dataset=dict(_base_.synthetic_loader['dataset'], pipeline=train_pipeline))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 custom_hooks = [_base_.demo_custom_hooks[0], _base_.demo_custom_hooks[2]]

@@ -4,8 +4,7 @@ _base_ = [
     '../_base_/models/decon_slotcon_r50_fpn.py',
     '../_base_/datasets/synthetic_slotcon.py',
     '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18),
@@ -13,10 +12,6 @@ model = dict(
         in_channels=512, num_prototypes=16, hid_channels=256,
         out_channels=64),
     decoder=dict(in_channels=[64, 128, 256, 512], out_channels=64))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 # the probe reads the decoder's P2
 custom_hooks = [
     *_base_.demo_custom_hooks[:2],

@@ -4,8 +4,7 @@
 _base_ = [
     '../_base_/models/densecl_r50.py',
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 
 model = dict(
@@ -26,9 +25,4 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 auto_scale_lr = dict(base_batch_size=256)
-custom_hooks = _base_.demo_custom_hooks

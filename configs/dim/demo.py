@@ -4,8 +4,7 @@ _base_ = [
     '../_base_/models/dim_r50.py',
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
     '../_base_/schedules/adam_demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18),
@@ -17,10 +16,6 @@ train_pipeline = [
     dict(type='PackInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 custom_hooks = [
     _base_.demo_custom_hooks[0],
     dict(_base_.demo_custom_hooks[1], module='local_net'),

@@ -6,8 +6,7 @@ _base_ = [
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18),
@@ -27,8 +26,4 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # LARS at 0.3 (the demo base's optimizer): with SGD the embeddings of the
 # synthetic images stay correlated for many more than 20 iterations.
 optim_wrapper = dict(optimizer=dict(lr=0.3))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 custom_hooks = [*_base_.demo_custom_hooks, dict(type='MemoryBankHook')]

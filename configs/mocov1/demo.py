@@ -6,8 +6,7 @@ _base_ = [
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18),
@@ -28,8 +27,3 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 # LARS at 0.3 (the demo base's optimizer), as the InstDisc demo: with SGD
 # at 0.03 the linear head at t 0.07 barely moves in 20 iterations.
 optim_wrapper = dict(optimizer=dict(lr=0.3))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
-custom_hooks = _base_.demo_custom_hooks

@@ -6,8 +6,7 @@ _base_ = [
     '../_base_/datasets/coco_relative_loc.py',
     '../_base_/datasets/synthetic_coco_plus_loader.py',
     '../_base_/schedules/adam_demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18), head=dict(in_channels=512, hid_channels=(256, )))
@@ -20,8 +19,4 @@ train_dataloader = dict(
     _base_.synthetic_loader,
     dataset=dict(_base_.synthetic_loader['dataset'], pipeline=train_pipeline))
 train_cfg = dict(max_iters=40)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 custom_hooks = [_base_.demo_custom_hooks[0], _base_.demo_custom_hooks[2]]

@@ -6,8 +6,7 @@ _base_ = [
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18, norm_cfg=dict(type='BN')),
@@ -23,8 +22,3 @@ train_pipeline = [
     _base_.instance_pack,
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
-custom_hooks = _base_.demo_custom_hooks

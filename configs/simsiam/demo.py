@@ -5,8 +5,7 @@ _base_ = [
     '../_base_/models/simsiam_r50.py',
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
     '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18, norm_cfg=dict(type='BN')),
@@ -19,10 +18,6 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=lr, weight_decay=1e-4, momentum=0.9),
     paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
 custom_hooks = [
     *_base_.demo_custom_hooks,
     dict(

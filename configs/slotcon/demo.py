@@ -4,16 +4,10 @@ _base_ = [
     '../_base_/models/slotcon_r50.py',
     '../_base_/datasets/synthetic_slotcon.py',
     '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-    '../_base_/demo_signals.py',
+    '../_base_/demo_runtime.py',
 ]
 model = dict(
     backbone=dict(depth=18),
     head=dict(
         in_channels=512, num_prototypes=16, hid_channels=256,
         out_channels=64))
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=10, max_keep_ckpts=2))
-custom_hooks = _base_.demo_custom_hooks
