@@ -1,16 +1,15 @@
 from typing import List
 
 import torch
-import torch.nn as nn
-from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.datasets.patches import OTHER_IMAGE
 from mmdense.registry import MODELS
 from ..utils.pair_swap import second_from_other_images
+from .pooled import PooledSelfSupervisor
 
 
 @MODELS.register_module()
-class ContextPrediction(BaseSelfSupervisor):
+class ContextPrediction(PooledSelfSupervisor):
     """Context prediction / relative patch location (Doersch et al., ICCV
     2015): the shared encoder embeds two patches of one image, the head
     classifies where the second lies relative to the first (8 neighbours).
@@ -24,21 +23,9 @@ class ContextPrediction(BaseSelfSupervisor):
     get the second patch of another sample of the batch and label 0.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 head: dict,
-                 data_preprocessor=None,
-                 init_cfg=None) -> None:
-        super().__init__(
-            backbone=backbone,
-            head=head,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-
     def patch_features(self, patches: List[torch.Tensor]) -> List[torch.Tensor]:
         """One backbone pass over all patches -> pooled (N, C) per patch."""
-        feats = self.pool(self.backbone(torch.cat(patches))[-1]).flatten(1)
+        feats = self.pooled(self.backbone(torch.cat(patches))[-1])
         return list(feats.split(len(patches[0])))
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,

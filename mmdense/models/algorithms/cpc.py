@@ -2,14 +2,13 @@ import math
 from typing import List
 
 import torch
-import torch.nn as nn
-from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
+from .pooled import PooledSelfSupervisor
 
 
 @MODELS.register_module()
-class CPCv2(BaseSelfSupervisor):
+class CPCv2(PooledSelfSupervisor):
     """Contrastive predictive coding v2 for images (Henaff et al., ICML
     2020): every patch of a grid is encoded by the backbone into a vector
     (average-pooled last stage); :class:`CPCHead` runs the causal context
@@ -21,18 +20,6 @@ class CPCv2(BaseSelfSupervisor):
     applied to patches, so ``backbone.*`` transfers as it is and runs on
     full images downstream (docs/mi_position_methods.md).
     """
-
-    def __init__(self,
-                 backbone: dict,
-                 head: dict,
-                 data_preprocessor=None,
-                 init_cfg=None) -> None:
-        super().__init__(
-            backbone=backbone,
-            head=head,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self.pool = nn.AdaptiveAvgPool2d(1)
 
     @staticmethod
     def grid_shape(num_patches: int, data_samples: list):
@@ -51,7 +38,7 @@ class CPCv2(BaseSelfSupervisor):
         """P tensors (B, 3, p, p) -> patch vectors (B, D, rows, cols)."""
         b = len(patches[0])
         x = torch.stack(patches, dim=1).flatten(0, 1)  # (B * P, 3, p, p)
-        z = self.pool(self.backbone(x)[-1]).flatten(1)
+        z = self.pooled(self.backbone(x)[-1])
         return z.view(b, rows, cols, -1).permute(0, 3, 1, 2)
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,

@@ -2,14 +2,14 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
-from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
 from ..heads.dgi_head import encode_with_corruption
+from .pooled import PooledSelfSupervisor
 
 
 @MODELS.register_module()
-class DeepInfoMax(BaseSelfSupervisor):
+class DeepInfoMax(PooledSelfSupervisor):
     """Deep InfoMax, local-global (Hjelm et al., ICLR 2019): maximise the
     mutual information between an image's global vector and each of its
     local features.
@@ -63,7 +63,6 @@ class DeepInfoMax(BaseSelfSupervisor):
                 f'{type(self.head).__name__}: DGIHead needs corrupted locals '
                 "(corrupt_stage=3: the input of ResNet's last stage), "
                 'DIMHead takes none (corrupt_stage=None)')
-        self.pool = nn.AdaptiveAvgPool2d(1)
 
     def level_heads(self) -> Dict[str, nn.Module]:
         return {'': self.head}
@@ -78,5 +77,5 @@ class DeepInfoMax(BaseSelfSupervisor):
             feats, corrupted = encode_with_corruption(
                 self.backbone, img, self.corrupt_stage, local_stage)
             extra = dict(corrupted_map=corrupted)
-        global_vec = self.pool(feats[-1]).flatten(1)
+        global_vec = self.pooled(feats[-1])
         return self.head.loss(feats[self.local_index], global_vec, **extra)
