@@ -1,12 +1,10 @@
 # SimSiam (Chen & He, CVPR 2021): mmpretrain's SimSiam unchanged.
 # Projector 3 layers 2048 with BN (last BN without affine), predictor
 # 2048-512-2048, symmetric negative cosine with stop-gradient.
-_base_ = ['./resnet50.py']
+_base_ = ['./resnet50_global_bn.py']
 model = dict(
     type='SimSiam',
-    backbone=dict(
-        _base_.resnet50, norm_cfg=dict(type='SyncBN'),
-        zero_init_residual=True),
+    backbone=_base_.resnet50_global_bn,
     neck=dict(
         type='NonLinearNeck',
         in_channels=2048,
