@@ -5,7 +5,6 @@ the demos' training and their weights' transfer."""
 import math
 import os
 import os.path as osp
-import socket
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,13 +13,13 @@ import torch
 import torch.multiprocessing as mp
 import torch.nn as nn
 from conftest import REPO
+from helpers import assert_backbone_transfers, free_port
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DefaultScope
 
-from mmdense.engine import MemoryBankHook, TransferMetaHook, load_pretrained
+from mmdense.engine import MemoryBankHook
 from mmdense.models.losses import info_nce
 from mmdense.models.losses.instance import nce_loss, nt_xent
 from mmdense.models.memories import ContrastQueue, MemoryBank
@@ -217,12 +216,6 @@ class _Meta(dict):
 
 
 # ------------------------------------------------------- two processes
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _worker(rank, world, port, out_dir, z1, z2):
     import torch.distributed as dist
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
@@ -253,7 +246,7 @@ def _worker(rank, world, port, out_dir, z1, z2):
 def test_bank_queue_and_simclr_under_two_processes(tmp_path):
     torch.manual_seed(0)
     z1, z2 = torch.randn(8, 5), torch.randn(8, 5)
-    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path), z1, z2),
+    mp.spawn(_worker, args=(2, free_port(), str(tmp_path), z1, z2),
              nprocs=2)
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1))
     # memory bank: rank 0's start everywhere, both ranks' entries written
@@ -307,7 +300,7 @@ STEPS = dict(instdisc=(16, 0), mocov1=(16, 4), mocov2=(16, 4),
 
 
 @pytest.mark.parametrize('method', METHODS)
-def test_demo_trains_and_transfers(method, synthetic_root, benchmark_models):
+def test_demo_trains_and_transfers(method, synthetic_root, tmp_path):
     MessageHub.get_current_instance().update_info('max_iters', 1000)
     cfg, model, dataset = _demo(method, synthetic_root)
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -322,31 +315,7 @@ def test_demo_trains_and_transfers(method, synthetic_root, benchmark_models):
     first, last = sum(values[:3]) / 3, sum(values[-3:]) / 3
     assert last < first, f'{method}: {first:.4f} -> {last:.4f}'
     # its checkpoint's weights load into the synthetic benchmarks, strictly
-    ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
-    weights = extract_transfer_weights(ckpt)
-    assert {k.split('.')[0] for k in weights} == {'backbone'}
-    for name, downstream in benchmark_models.items():
-        report = load_pretrained(downstream, f'{method} demo', weights=weights,
-                                 groups=('backbone', ))
-        assert report, name
-    assert torch.equal(downstream.backbone.conv1.weight,
-                       model.backbone.conv1.weight)
-
-
-@pytest.fixture(scope='module')
-def benchmark_models():
-    models = {}
-    for config in ('mask-rcnn_r18-fpn_synthetic-coco.py',
-                   'fcn-d6_r18-d16_synthetic-voc12aug.py'):
-        cfg = Config.fromfile(
-            osp.join(REPO, 'configs/benchmarks/synthetic', config))
-        registry = __import__(f'{cfg.default_scope}.registry',
-                              fromlist=['MODELS']).MODELS
-        with DefaultScope.overwrite_default_scope(cfg.default_scope):
-            models[config] = registry.build(cfg.model)
-    return models
+    assert_backbone_transfers(model, tmp_path)
 
 
 def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):

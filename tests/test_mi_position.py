@@ -4,7 +4,6 @@ into the synthetic benchmarks."""
 import math
 import os
 import os.path as osp
-import socket
 
 import numpy as np
 import pytest
@@ -12,10 +11,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from conftest import REPO
+from helpers import assert_backbone_transfers, free_port
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DefaultScope
 
 from mmdense.registry import DATASETS, MODELS
 
@@ -89,12 +88,6 @@ def test_dim_head_scores_every_global_against_every_local():
                           global_channels=4, estimator='mine'))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _dim_worker(rank, world, port, out_dir, state, local_map, glob):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world)
@@ -120,7 +113,7 @@ def test_dim_negatives_gathered_over_two_processes(tmp_path):
     local_map, glob = torch.randn(4, 4, 2, 2), torch.randn(4, 6)
     head = DIMHead(4, 6, 8, 5)
     mp.spawn(_dim_worker, nprocs=2,
-             args=(2, _free_port(), str(tmp_path), head.state_dict(),
+             args=(2, free_port(), str(tmp_path), head.state_dict(),
                    local_map, glob))
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
     for estimator in ('jsd', 'infonce'):
@@ -183,42 +176,7 @@ def test_dim_demo_loss_falls(estimator, synthetic_root, tmp_path):
                             overrides={'model.head.estimator': estimator})
     _assert_falls(history)
     if estimator == 'jsd':
-        _transfer(model, tmp_path)
-
-
-# --------------------------------------------------------------- transfer
-SYNTHETIC_BENCHMARKS = [
-    'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py',
-    'configs/benchmarks/synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py',
-]
-
-
-def _transfer(model, tmp_path):
-    """Checkpoint as the Runner writes it (TransferMetaHook), exported,
-    strictly loaded into every synthetic benchmark model."""
-    from types import SimpleNamespace
-
-    from mmdense.engine import TransferMetaHook
-    from mmdense.engine.pretrained import load_pretrained
-    from mmdense.utils.transfer import extract_transfer_weights
-    ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
-    weights = extract_transfer_weights(ckpt)
-    assert {k.split('.')[0] for k in weights} == {'backbone'}
-    path = str(tmp_path / 'weights.pth')
-    torch.save(dict(state_dict=weights), path)
-    for config in SYNTHETIC_BENCHMARKS:
-        cfg = Config.fromfile(osp.join(REPO, config))
-        registry = __import__(f'{cfg.default_scope}.registry',
-                              fromlist=['MODELS']).MODELS
-        with DefaultScope.overwrite_default_scope(cfg.default_scope):
-            downstream = registry.build(cfg.model)
-        report = load_pretrained(downstream, path, groups=('backbone', ))
-        n = len(downstream.backbone.state_dict())
-        assert report == {'backbone': f'{n}/{n} tensors'}, config
-        assert torch.equal(downstream.backbone.layer4[1].conv2.weight,
-                           model.backbone.layer4[1].conv2.weight)
+        assert_backbone_transfers(model, tmp_path)
 
 
 # ------------------------------------------------------- context prediction
@@ -309,7 +267,7 @@ def test_context_prediction_demo_learns(synthetic_root, tmp_path):
                             30, batch=16)
     _assert_falls(history)
     assert sum(h['acc'] for h in history[-5:]) / 5 >= 0.5
-    _transfer(model, tmp_path)
+    assert_backbone_transfers(model, tmp_path)
 
 
 # ------------------------------------------------------------------ CPC v2
@@ -393,4 +351,4 @@ def test_cpc_patch_grid_geometry_and_errors():
 def test_cpc_demo_loss_falls(synthetic_root, tmp_path):
     model, history = _train('configs/cpcv2/demo.py', synthetic_root, 10)
     _assert_falls(history)
-    _transfer(model, tmp_path)
+    assert_backbone_transfers(model, tmp_path)

@@ -13,19 +13,16 @@ import numpy as np
 import pytest
 import torch
 from conftest import REPO
+from helpers import assert_backbone_transfers, free_port
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DefaultScope
 
 from mmdense.datasets.captions import (EOT, PAD, SOT, UNK, CaptionTokenizer,
                                        CocoCaptionDataset, TokenizeCaption)
 from mmdense.datasets.synthetic import make_synthetic_datasets
-from mmdense.engine import TransferMetaHook
-from mmdense.engine.pretrained import load_pretrained
 from mmdense.models.losses.other_pretexts import clip_loss, dgi_loss
 from mmdense.registry import DATASETS, MODELS
-from mmdense.utils.transfer import extract_transfer_weights
 
 
 def _log_softmax_at(row, k):
@@ -92,13 +89,6 @@ def _clip_model_cfg():
                           embed_dim=8))
 
 
-def _free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _clip_worker(rank, world, port, out_dir, img, txt):
     import os
 
@@ -126,7 +116,7 @@ def test_clip_contrasts_the_batch_gathered_over_two_processes(tmp_path):
     img = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
     txt = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
     mp.spawn(_clip_worker, nprocs=2,
-             args=(2, _free_port(), str(tmp_path), img, txt))
+             args=(2, free_port(), str(tmp_path), img, txt))
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
     i, t = img.clone().requires_grad_(), txt.clone().requires_grad_()
     full = clip_loss(i, t, torch.tensor(math.log(1 / 0.07)))
@@ -294,40 +284,6 @@ def _train(cfg, data, steps):
     return model, history
 
 
-_BENCHMARKS = {}
-
-
-def _benchmark(name):
-    if name not in _BENCHMARKS:
-        cfg = Config.fromfile(
-            osp.join(REPO, 'configs/benchmarks/synthetic', name))
-        scope = cfg.default_scope
-        registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
-        with DefaultScope.overwrite_default_scope(scope):
-            _BENCHMARKS[name] = registry.build(cfg.model)
-    return _BENCHMARKS[name]
-
-
-def _assert_transfers(model, tmp_path):
-    """Checkpoint meta (TransferMetaHook) -> exported weights -> strict
-    loading of every backbone tensor into the synthetic benchmarks."""
-    ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
-    weights = extract_transfer_weights(ckpt)
-    assert {k.split('.')[0] for k in weights} == {'backbone'}
-    path = str(tmp_path / 'weights.pth')
-    torch.save(dict(state_dict=weights), path)
-    n = len(model.backbone.state_dict())
-    for name in ('mask-rcnn_r18-fpn_synthetic-coco.py',
-                 'fcn-d6_r18-d16_synthetic-voc12aug.py'):
-        target = _benchmark(name)
-        report = load_pretrained(target, path, groups=('backbone', ))
-        assert report == {'backbone': f'{n}/{n} tensors'}
-        assert torch.equal(target.backbone.conv1.weight,
-                           model.backbone.conv1.weight)
-
-
 def test_clip_demo_trains_and_transfers(synthetic_root, tmp_path):
     cfg, data = _demo_batch('configs/clip/demo.py', synthetic_root, tmp_path)
     assert data['data_samples'][0].text.shape == (64, )
@@ -336,7 +292,7 @@ def test_clip_demo_trains_and_transfers(synthetic_root, tmp_path):
     assert all(v == v for v in losses)
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
     assert history[0]['logit_scale'] == pytest.approx(1 / 0.07, rel=1e-4)
-    _assert_transfers(model, tmp_path)
+    assert_backbone_transfers(model, tmp_path)
 
 
 # ------------------------------------------------------------------- DGI
@@ -530,7 +486,7 @@ def test_dgi_dim_demo_trains_and_transfers(synthetic_root, tmp_path):
     losses = [h['loss'] for h in history]
     assert all(v == v for v in losses)
     assert sum(losses[-3:]) / 3 < 0.75 * sum(losses[:3]) / 3, losses
-    _assert_transfers(model, tmp_path)
+    assert_backbone_transfers(model, tmp_path)
 
 
 @pytest.mark.parametrize('config,task', [
@@ -549,4 +505,4 @@ def test_patch_pair_demos_learn_and_transfer(config, task, synthetic_root,
     assert sum(losses[-3:]) < sum(losses[:3]), losses
     # chance is 0.5; the fixed batch's pairs are learned in a short run
     assert sum(acc[-3:]) / 3 >= 0.8, acc
-    _assert_transfers(model, tmp_path)
+    assert_backbone_transfers(model, tmp_path)
