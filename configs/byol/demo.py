@@ -3,8 +3,7 @@
 # target EMA cosine 0.996 -> 1, LARS, 20 iterations.
 _base_ = [
     '../_base_/models/byol_r50.py',
-    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
-    '../_base_/datasets/instance_views.py',
+    '../_base_/datasets/instance_views_demo.py',
     '../_base_/schedules/demo_cpu.py',
     '../_base_/demo_runtime.py',
 ]
@@ -18,10 +17,7 @@ train_pipeline = [
     dict(
         type='MultiView',
         num_views=[1, 1],
-        transforms=[[dict(_base_.byol_view1[0], scale=64),
-                     *_base_.byol_view1[1:]],
-                    [dict(_base_.byol_view2[0], scale=64),
-                     *_base_.byol_view2[1:]]]),
+        transforms=[_base_.byol_view1_64, _base_.byol_view2_64]),
     _base_.instance_pack,
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

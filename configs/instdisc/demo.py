@@ -3,8 +3,7 @@
 # images, sized by MemoryBankHook), LARS, 20 iterations.
 _base_ = [
     '../_base_/models/instdisc_r50.py',
-    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
-    '../_base_/datasets/instance_views.py',
+    '../_base_/datasets/instance_views_demo.py',
     '../_base_/schedules/demo_cpu.py',
     '../_base_/demo_runtime.py',
 ]
@@ -15,11 +14,7 @@ model = dict(
     num_negatives=16)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(
-        type='MultiView',
-        num_views=1,
-        transforms=[[dict(_base_.npid_view[0], scale=64),
-                     *_base_.npid_view[1:]]]),
+    dict(type='MultiView', num_views=1, transforms=[_base_.npid_view_64]),
     _base_.instance_pack,
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -3,8 +3,7 @@
 # small-batch value), LARS, 20 iterations.
 _base_ = [
     '../_base_/models/simclr_r50.py',
-    '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
-    '../_base_/datasets/instance_views.py',
+    '../_base_/datasets/instance_views_demo.py',
     '../_base_/schedules/demo_cpu.py',
     '../_base_/demo_runtime.py',
 ]
@@ -14,11 +13,7 @@ model = dict(
     head=dict(temperature=0.5))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(
-        type='MultiView',
-        num_views=2,
-        transforms=[[dict(_base_.simclr_view[0], scale=64),
-                     *_base_.simclr_view[1:]]]),
+    dict(type='MultiView', num_views=2, transforms=[_base_.simclr_view_64]),
     _base_.instance_pack,
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
