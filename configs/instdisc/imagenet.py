@@ -1,11 +1,9 @@
 # InstDisc / NPID on ImageNet-1K: the paper's recipe, batch 256, SGD lr 0.03
 # (wd 5e-4, official code), 200 epochs, lr x 0.1 at 120 and 160, NCE with
 # 4096 negatives, t 0.07, bank momentum 0.5.
-_base_ = ['./coco.py']
-data_root = 'data/imagenet/'
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='', data_root=data_root, data_prefix=dict(img_path='train/')))
+_base_ = ['./coco.py', '../_base_/datasets/imagenet_train.py']
+data_root = _base_.imagenet_train.data_root
+train_dataloader = dict(dataset=_base_.imagenet_train)
 param_scheduler = [
     dict(type='MultiStepLR', by_epoch=True, milestones=[120, 160], gamma=0.1)
 ]

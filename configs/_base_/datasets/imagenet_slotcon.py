@@ -1,8 +1,5 @@
 # SlotCon's views (see coco_slotcon.py) on the ImageNet-1k training images,
 # found by scanning the folder (class sub-folders are ignored).
-_base_ = ['./coco_slotcon.py']
-data_root = 'data/imagenet/'
-
-train_dataloader = dict(
-    dataset=dict(
-        data_root=data_root, ann_file='', data_prefix=dict(img_path='train/')))
+_base_ = ['./coco_slotcon.py', './imagenet_train.py']
+data_root = _base_.imagenet_train.data_root
+train_dataloader = dict(dataset=_base_.imagenet_train)
