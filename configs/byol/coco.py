@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/byol_r50.py',
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
-    '../_base_/schedules/lars_coslr_1000e_warmup10.py',
+    '../_base_/schedules/lars_coslr_800e_warmup10.py',
     '../_base_/default_runtime.py',
 ]
 train_pipeline = [
@@ -20,9 +20,4 @@ train_pipeline = [
 ]
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=3.2, weight_decay=1.5e-6))
-param_scheduler = [
-    dict(_base_.param_scheduler[0]),
-    dict(_base_.param_scheduler[1], T_max=790, end=800),
-]
-train_cfg = dict(max_epochs=800)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

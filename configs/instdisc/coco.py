@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/models/instdisc_r50.py',
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
-    '../_base_/schedules/sgd_steplr_200e.py',
+    '../_base_/schedules/sgd_steplr_800e.py',
     '../_base_/default_runtime.py',
 ]
 train_pipeline = [
@@ -18,9 +18,5 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(weight_decay=5e-4))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[480, 640], gamma=0.1)
-]
-train_cfg = dict(max_epochs=800)
 custom_hooks = [dict(type='TransferMetaHook'), dict(type='MemoryBankHook')]
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -6,7 +6,7 @@ _base_ = [
     '../_base_/models/mocov1_r50.py',
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
-    '../_base_/schedules/sgd_steplr_200e.py',
+    '../_base_/schedules/sgd_steplr_800e.py',
     '../_base_/default_runtime.py',
 ]
 train_pipeline = [
@@ -15,8 +15,4 @@ train_pipeline = [
     _base_.instance_pack,
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[480, 640], gamma=0.1)
-]
-train_cfg = dict(max_epochs=800)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -3,7 +3,5 @@
 _base_ = ['./coco.py', '../_base_/datasets/imagenet_train.py']
 data_root = _base_.imagenet_train.data_root
 train_dataloader = dict(dataset=_base_.imagenet_train)
-param_scheduler = [
-    dict(type='MultiStepLR', by_epoch=True, milestones=[120, 160], gamma=0.1)
-]
+param_scheduler = [dict(_base_.param_scheduler[0], milestones=[120, 160])]
 train_cfg = dict(max_epochs=200)

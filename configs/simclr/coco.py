@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/simclr_r50.py',
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
-    '../_base_/schedules/lars_coslr_1000e_warmup10.py',
+    '../_base_/schedules/lars_coslr_800e_warmup10.py',
     '../_base_/default_runtime.py',
 ]
 train_pipeline = [
@@ -16,9 +16,4 @@ train_pipeline = [
     _base_.instance_pack,
 ]
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
-param_scheduler = [
-    dict(_base_.param_scheduler[0]),
-    dict(_base_.param_scheduler[1], T_max=790, end=800),
-]
-train_cfg = dict(max_epochs=800)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
