@@ -7,21 +7,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_prototypes=2048))
+# lars_coslr_800e.py's 5 warm-up epochs, then cosine over 95
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=95,
-        by_epoch=True,
-        begin=5,
-        end=100,
-        convert_to_iter_based=True)
+    dict(_base_.param_scheduler[0]),
+    dict(_base_.param_scheduler[1], T_max=95, end=100),
 ]
 train_cfg = dict(max_epochs=100)
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=3))
