@@ -13,17 +13,11 @@ lr = 0.1
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(
     optimizer=dict(lr=lr),
-    # the predictor's parameter group keeps `lr` (SimSiamHook resets it
-    # before every iteration, as the schedule is iteration-based)
-    paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
+    # the predictor's group keeps `lr` (simsiam_r50.py)
+    paramwise_cfg=_base_.simsiam_fixed_pred_lr)
 custom_hooks = [
     dict(type='TransferMetaHook'),
-    dict(
-        type='SimSiamHook',
-        priority='HIGH',
-        fix_pred_lr=True,
-        lr=lr,
-        adjust_by_epoch=False)
+    dict(_base_.simsiam_hook, lr=lr)
 ]
 auto_scale_lr = dict(base_batch_size=512)
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -17,13 +17,5 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=lr, weight_decay=1e-4, momentum=0.9),
-    paramwise_cfg=dict(custom_keys={'predictor': dict(fix_lr=True)}))
-custom_hooks = [
-    *_base_.demo_custom_hooks,
-    dict(
-        type='SimSiamHook',
-        priority='HIGH',
-        fix_pred_lr=True,
-        lr=lr,
-        adjust_by_epoch=False)
-]
+    paramwise_cfg=_base_.simsiam_fixed_pred_lr)
+custom_hooks = [*_base_.demo_custom_hooks, dict(_base_.simsiam_hook, lr=lr)]

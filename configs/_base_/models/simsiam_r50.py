@@ -24,3 +24,11 @@ model = dict(
             with_avg_pool=False,
             with_last_bn=False,
             with_last_bias=True)))
+# SimSiam's fixed predictor lr: the optimizer's paramwise_cfg keeps the
+# predictor's group out of the schedule and SimSiamHook resets it to the
+# config's `lr` before every iteration (the schedules are iteration-based).
+# Configs use `dict(simsiam_hook, lr=lr)` next to their other hooks.
+simsiam_fixed_pred_lr = dict(custom_keys={'predictor': dict(fix_lr=True)})
+simsiam_hook = dict(
+    type='SimSiamHook', priority='HIGH', fix_pred_lr=True,
+    adjust_by_epoch=False)
