@@ -3,8 +3,5 @@
 _base_ = ['./coco.py', '../_base_/datasets/imagenet_train.py']
 data_root = _base_.imagenet_train.data_root
 train_dataloader = dict(dataset=_base_.imagenet_train)
-param_scheduler = [
-    dict(_base_.param_scheduler[0]),
-    dict(_base_.param_scheduler[1], T_max=990, end=1000),
-]
+param_scheduler = _base_.param_scheduler_1000e
 train_cfg = dict(max_epochs=1000)
