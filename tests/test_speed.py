@@ -10,6 +10,7 @@ import pytest
 import torch
 from conftest import REPO, run_tool
 from mmengine.config import Config
+from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 
 from mmdense.engine import to_channels_last
@@ -93,6 +94,8 @@ def test_demo_bf16_channels_last_loss_falls(config, synthetic_root):
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = MODELS.build(model_cfg)
     model.max_iters = 1000
+    # as the Runner does (mmpretrain's CosineEMA reads it)
+    MessageHub.get_current_instance().update_info('max_iters', 1000)
     to_channels_last(model)
     optim_cfg = cfg.optim_wrapper.copy()
     for key in ('loss_scale', 'dtype'):
