@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/lars_coslr_800e_warmup10.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -20,4 +20,3 @@ train_pipeline = [
 ]
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=3.2, weight_decay=1.5e-6))
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/clip_r50.py',
     '../_base_/datasets/coco_captions_clip.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 max_epochs = 100
 optim_wrapper = dict(
@@ -34,5 +34,4 @@ param_scheduler = [
         convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
 auto_scale_lr = dict(base_batch_size=1024)

@@ -8,6 +8,5 @@ _base_ = [
     '../_base_/models/decon_slotcon_r50_fpn.py',
     '../_base_/datasets/coco_slotcon.py',
     '../_base_/schedules/lars_coslr_800e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/sgd_steplr_800e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -19,4 +19,3 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 optim_wrapper = dict(optimizer=dict(weight_decay=5e-4))
 custom_hooks = [dict(type='TransferMetaHook'), dict(type='MemoryBankHook')]
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/sgd_steplr_800e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -15,4 +15,3 @@ train_pipeline = [
     _base_.instance_pack,
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -5,8 +5,7 @@ _base_ = [
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/imagenet_train.py',
     '../_base_/schedules/sgd_coslr_200e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 data_root = _base_.imagenet_train.data_root
 train_dataloader = dict(dataset=_base_.imagenet_train)
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -6,7 +6,6 @@ _base_ = [
     '../_base_/models/relative_loc_r50.py',
     '../_base_/datasets/coco_relative_loc.py',
     '../_base_/schedules/sgd_coslr_800e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.03))
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

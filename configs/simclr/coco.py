@@ -8,7 +8,7 @@ _base_ = [
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/datasets/instance_views.py',
     '../_base_/schedules/lars_coslr_800e_warmup10.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -16,4 +16,3 @@ train_pipeline = [
     _base_.instance_pack,
 ]
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

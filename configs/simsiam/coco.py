@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/simsiam_r50.py',
     '../_base_/datasets/coco_mocov2_geometry.py',
     '../_base_/schedules/sgd_coslr_800e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/pretrain_runtime.py',
 ]
 lr = 0.1
 train_dataloader = dict(batch_size=64)
@@ -20,4 +20,3 @@ custom_hooks = [
     dict(_base_.simsiam_hook, lr=lr)
 ]
 auto_scale_lr = dict(base_batch_size=512)
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
