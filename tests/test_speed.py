@@ -109,10 +109,16 @@ def test_demo_bf16_channels_last_loss_falls(config, synthetic_root):
         if hasattr(m, 'dense_warmup_iters'):
             m.dense_warmup_iters = 0
     data = _batch(cfg, synthetic_root)
-    seen_cl = []
+    seen_cl = []  # what the data preprocessor hands the model
+
+    def record(module, args, out):
+        inputs = out['inputs']
+        seen_cl.extend(x.is_contiguous(memory_format=torch.channels_last)
+                       for x in (inputs if isinstance(inputs, (list, tuple))
+                                 else [inputs]) if x.dim() == 4)
+
+    model.data_preprocessor.register_forward_hook(record)
     conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
-    conv.register_forward_hook(lambda m, a, o: seen_cl.append(
-        a[0].is_contiguous(memory_format=torch.channels_last)))
     losses = []
     for _ in range(10):
         out = model.train_step(data, optim)
