@@ -14,6 +14,7 @@ from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 
 from mmdense.engine import to_channels_last
+from mmdense.models.memories import MemoryBank
 from mmdense.registry import MODELS
 from test_demo_training import _batch
 
@@ -85,9 +86,11 @@ DEMOS = sorted(
 
 @pytest.mark.parametrize('config', DEMOS,
                          ids=[osp.relpath(p, REPO) for p in DEMOS])
-def test_demo_bf16_channels_last_loss_falls(config, synthetic_root):
+def test_demo_bf16_channels_last_loss_falls(config, synthetic_root, run_dir,
+                                            monkeypatch):
     """bf16 autocast (CPUAmpOptimWrapper) + channels_last: a few real steps
     on one repeated batch give a finite loss that falls."""
+    monkeypatch.chdir(run_dir)  # paths under data/synthetic (CLIP captions)
     cfg = Config.fromfile(config)
     torch.manual_seed(0)
     model_cfg = cfg.model.copy()
@@ -95,6 +98,9 @@ def test_demo_bf16_channels_last_loss_falls(config, synthetic_root):
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = MODELS.build(model_cfg)
     model.max_iters = 1000
+    for m in model.modules():  # as MemoryBankHook does from the dataset
+        if isinstance(m, MemoryBank) and m.num_samples == 0:
+            m.resize_(48)  # the synthetic COCO+ images; the batch is 0-7
     # as the Runner does (mmpretrain's CosineEMA reads it)
     MessageHub.get_current_instance().update_info('max_iters', 1000)
     to_channels_last(model)

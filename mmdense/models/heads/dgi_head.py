@@ -119,8 +119,10 @@ class DGIHead(BaseModule):
         summary of its row (N, D) -> (N, L)."""
         n, l, d = loc.shape
         s = summary[:, None].expand(n, l, d)
-        return self.discriminator(loc.reshape(-1, d).contiguous(),
-                                  s.reshape(-1, d).contiguous()).view(n, l)
+        # nn.Bilinear has no autocast rule: feed it its weight's dtype
+        dtype = self.discriminator.weight.dtype
+        return self.discriminator(loc.reshape(-1, d).to(dtype),
+                                  s.reshape(-1, d).to(dtype)).view(n, l)
 
     def loss(self,
              local_map: torch.Tensor,
