@@ -115,7 +115,7 @@ def _samples(n):
         d = DataSample()
         d.set_metainfo(dict(view_boxes=[[0, 0, 48, 48], [16, 8, 64, 56]],
                             view_flips=[False, True],
-                            view_sizes=[(32, 32), (32, 32)],
+                            view_sizes=[(64, 64), (64, 64)],
                             ori_shape=(64, 64)))
         out.append(d)
     return out
@@ -147,7 +147,7 @@ def test_decon_encoder_term_equals_the_base_method():
                for k in missing)
     slotcon.max_iters = decon.max_iters = 10
     torch.manual_seed(1)
-    inputs = [torch.randn(2, 3, 32, 32), torch.randn(2, 3, 32, 32)]
+    inputs = [torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64)]
     base = slotcon.loss(inputs, _samples(2))
     joint = decon.loss(inputs, _samples(2))
     for key in ('loss_group', 'loss_slot'):
@@ -204,7 +204,7 @@ def test_teacher_moves_once_per_iteration():
     with torch.no_grad():
         for p in model.neck.parameters():
             p.add_(1.0)
-    model.loss([torch.randn(2, 3, 32, 32)] * 2, _samples(2))
+    model.loss([torch.randn(2, 3, 64, 64)] * 2, _samples(2))
     assert int(model.step) == 1
     # step 0 of the cosine schedule: m = 0.99 exactly once
     key = 'lateral_convs.0.conv.weight'

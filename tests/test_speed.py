@@ -126,7 +126,7 @@ def test_demo_bf16_channels_last_loss_falls(config, synthetic_root, run_dir,
     model.data_preprocessor.register_forward_hook(record)
     conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
     losses = []
-    for _ in range(10):
+    for _ in range(14):
         out = model.train_step(data, optim)
         losses.append(float(out['loss'].detach()))
     assert seen_cl and all(seen_cl), 'inputs were not channels_last'
@@ -134,7 +134,7 @@ def test_demo_bf16_channels_last_loss_falls(config, synthetic_root, run_dir,
     assert all(math.isfinite(v) for v in losses), losses
     # once queues of 32 hold real keys (4 steps of 8) the loss falls
     tail = losses[4:]
-    assert sum(tail[-2:]) / 2 < sum(tail[:2]) / 2, losses
+    assert sum(tail[-3:]) / 3 < sum(tail[:3]) / 3, losses
 
 
 def test_densecl_step_reads_nothing_back(synthetic_root, monkeypatch):
