@@ -7,9 +7,9 @@ import torch.nn.functional as F
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
-from ..losses.instance import gather_with_grad
 from ..losses.other_pretexts import (CLIP_MAX_SCALE, clip_logit_scale,
                                      clip_loss)
+from ..utils.gather import gather_batch
 
 
 @MODELS.register_module()
@@ -72,10 +72,10 @@ class CLIPPretrain(BaseSelfSupervisor):
     def contrast(self, image_emb: torch.Tensor,
                  text_emb: torch.Tensor) -> torch.Tensor:
         """:func:`clip_loss` of every process's (N, D) normalised pairs
-        (gathered with gradient), after clamping the logit scale to
+        (gathered with gradient, :func:`gather_batch`), after clamping the logit scale to
         ``log(max_logit_scale)``."""
-        image_emb = torch.cat(gather_with_grad(image_emb))
-        text_emb = torch.cat(gather_with_grad(text_emb))
+        image_emb, _ = gather_batch(image_emb)
+        text_emb, _ = gather_batch(text_emb)
         with torch.no_grad():
             self.logit_scale.clamp_(max=math.log(self.max_logit_scale))
         return clip_loss(image_emb, text_emb, self.logit_scale,

@@ -2,11 +2,10 @@
 docstrings): InstDisc's NCE and SimCLR's NT-Xent.  MoCo's InfoNCE is
 :func:`info_nce` in ``contrastive.py``; SimSiam and BYOL use mmpretrain's
 ``CosineSimilarityLoss`` unchanged (docs/instance_methods.md)."""
-from typing import Any, List, Tuple
-
 import torch
 import torch.nn.functional as F
-from mmengine.dist import all_gather, all_reduce, get_rank, get_world_size
+
+from ..utils.gather import gather_batch, gather_with_grad  # noqa: F401
 
 
 def nce_loss(probs: torch.Tensor, num_samples: int,
@@ -27,30 +26,6 @@ def nce_loss(probs: torch.Tensor, num_samples: int,
     return -(log_pos.sum() + log_neg.sum()) / probs.shape[0]
 
 
-class _GatherWithGrad(torch.autograd.Function):
-    """all_gather whose backward sums the gradients of every process
-    (each process's loss uses every process's embeddings) and returns this
-    process's slice; with DDP's gradient averaging the update equals the
-    one-process gradient of the global mean loss."""
-
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        return tuple(all_gather(x.contiguous()))
-
-    @staticmethod
-    def backward(ctx: Any, *grads: torch.Tensor) -> torch.Tensor:
-        grad = torch.stack(grads)
-        all_reduce(grad, op='sum')
-        return grad[get_rank()]
-
-
-def gather_with_grad(x: torch.Tensor) -> List[torch.Tensor]:
-    """The tensors of every process (this one's keeps its graph)."""
-    if get_world_size() == 1:
-        return [x]
-    return list(_GatherWithGrad.apply(x))
-
-
 def nt_xent(z1: torch.Tensor, z2: torch.Tensor,
             temperature: float = 0.1) -> torch.Tensor:
     """SimCLR's NT-Xent over all 2N views of the global batch.
@@ -69,12 +44,12 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor,
     """
     b = z1.shape[0]
     z1, z2 = F.normalize(z1, dim=1), F.normalize(z2, dim=1)
-    all1, all2 = gather_with_grad(z1), gather_with_grad(z2)
-    keys = torch.cat(all1 + all2)  # views 1 of all images, then views 2
+    (all1, offset), (all2, _) = gather_batch(z1), gather_batch(z2)
+    keys = torch.cat([all1, all2])  # views 1 of all images, then views 2
     n = keys.shape[0] // 2
     anchors = torch.cat([z1, z2])
     logits = anchors @ keys.t() / temperature
-    own = get_rank() * b + torch.arange(b, device=z1.device)
+    own = offset + torch.arange(b, device=z1.device)
     self_idx = torch.cat([own, own + n])
     pos_idx = torch.cat([own + n, own])
     is_self = F.one_hot(self_idx, 2 * n).bool()
