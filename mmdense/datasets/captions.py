@@ -25,6 +25,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 
 from mmdense.registry import DATASETS, TRANSFORMS
+from mmdense.utils.checkpoint import atomic_write
 
 SPECIALS = ('<pad>', '<unk>', '<sot>', '<eot>')
 PAD, UNK, SOT, EOT = range(4)
@@ -75,9 +76,8 @@ class CaptionTokenizer:
                     pattern=WORD_PATTERN, lowercase=True, words=self.words)
 
     def save(self, path: str) -> None:
-        from mmdense.utils.converters import _atomic_write
         data = json.dumps(self.to_json(), indent=0).encode()
-        _atomic_write(path, lambda f: f.write(data))
+        atomic_write(path, lambda f: f.write(data))
 
     @classmethod
     def load(cls, path: str) -> 'CaptionTokenizer':
