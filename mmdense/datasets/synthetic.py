@@ -80,7 +80,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .synthetic_captions import caption_rng, scene_captions
+from .synthetic_captions import CAPTION_STREAM, scene_captions
 
 #: Bump when the rendering or a format writer changes: roots are rebuilt.
 #: 3: COCO ``captions_{train,val}2017.json`` (:mod:`.synthetic_captions`).
@@ -195,9 +195,13 @@ class Scene:
     object_map: np.ndarray
 
 
-def scene_rng(seed: int, split: str, index: int) -> np.random.Generator:
-    """The random generator of image ``index`` of ``split``."""
-    return np.random.default_rng([seed, zlib.crc32(split.encode()), index])
+def scene_rng(seed: int, split: str, index: int,
+              *stream: int) -> np.random.Generator:
+    """The random generator of image ``index`` of ``split``; a ``stream``
+    word gives an independent one for the same image (e.g.
+    ``CAPTION_STREAM``: the captions' wording)."""
+    return np.random.default_rng(
+        [seed, zlib.crc32(split.encode()), index, *stream])
 
 
 def make_scene(seed: int,
@@ -507,7 +511,8 @@ def _write_coco(root: Path, build: BuildParams) -> dict:
         for index, scene in enumerate(build.scenes(split, num)):
             image_id += 1
             for text in scene_captions(scene,
-                                       caption_rng(build.seed, split, index),
+                                       scene_rng(build.seed, split, index,
+                                                 CAPTION_STREAM),
                                        LABEL_MAPS['coco'].names):
                 caption_id += 1
                 captions.append(

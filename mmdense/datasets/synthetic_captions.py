@@ -22,13 +22,10 @@ An image whose objects are all too small to be annotated gets captions of
 the background only.
 """
 import colorsys
-import zlib
 from typing import List, Sequence, Tuple
 
-import numpy as np
-
 CAPTIONS_PER_IMAGE = 5
-CAPTION_STREAM = 1  # appended to the scene's seed words
+CAPTION_STREAM = 1  # scene_rng(seed, split, index, CAPTION_STREAM)
 NUMBERS = ('no', 'one', 'two', 'three', 'four', 'five', 'six')
 PLURALS = dict(person='people')
 
@@ -113,10 +110,3 @@ def scene_captions(scene, rng, class_names: Sequence[str]) -> List[str]:
         _join([f'{_article(c)} {c} {n}' for n, c, _, _ in shuffled]) + '.',
         f'{_article(one[1])} {one[1]} {one[0]} {one[2]} of the picture.',
     ]
-
-
-def caption_rng(seed: int, split: str, index: int) -> np.random.Generator:
-    """The wording generator of image ``index`` of ``split`` (independent
-    of the scene's own generator)."""
-    return np.random.default_rng(
-        [seed, zlib.crc32(split.encode()), index, CAPTION_STREAM])
