@@ -207,6 +207,14 @@ def test_instdisc_fixes_z_on_the_first_batch():
                           torch.tensor(_unit([0.5 * u[0] + 0.5, 0.5 * u[1]])))
     model.loss([x], data_samples)
     assert float(model.nce_z) == pytest.approx(z)
+    # a loaded Z is kept too (not re-estimated from the moved bank)
+    resumed = MODELS.build(dict(
+        type='InstDisc', backbone=EMBED, neck=EMBED,
+        memory_bank=dict(type='MemoryBank', num_samples=5, dim=2),
+        num_negatives=3, temperature=0.5))
+    resumed.load_state_dict(model.state_dict())
+    resumed.loss([x], data_samples)
+    assert float(resumed.nce_z) == pytest.approx(z)
 
 
 class _Meta(dict):

@@ -58,9 +58,16 @@ class InstDisc(BaseSelfSupervisor):
         self.temperature = temperature
         self.eps = eps
         self.register_buffer('nce_z', torch.zeros(()))  # 0: not set yet
+        # host mirror of ``nce_z > 0`` (reading the buffer in every
+        # iteration would wait for the device); refreshed on state dict load
+        self._nce_z_set = False
         # every process writes the same bank entries: DDP must not
         # broadcast the (large) bank from rank 0 at every forward
         self._ddp_params_and_buffers_to_ignore = ['memory_bank.feats']
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._nce_z_set = float(self.nce_z) > 0
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -71,13 +78,13 @@ class InstDisc(BaseSelfSupervisor):
             raise KeyError(
                 "InstDisc needs each sample's dataset index: keep "
                 "'sample_idx' in PackInputs' meta_keys.")
-        idx = torch.tensor([int(s.sample_idx) for s in data_samples],
-                           device=inputs[0].device)
-        if int(idx.max()) >= bank.num_samples:
+        idx = [int(s.sample_idx) for s in data_samples]  # host: no sync
+        if max(idx) >= bank.num_samples:
             raise IndexError(
-                f'sample index {int(idx.max())} outside the memory bank of '
+                f'sample index {max(idx)} outside the memory bank of '
                 f'{bank.num_samples} entries: the bank size must equal the '
                 'dataset length (MemoryBankHook sets it).')
+        idx = torch.tensor(idx, device=inputs[0].device)
         f = F.normalize(self.neck(self.backbone(inputs[0]))[0], dim=1)
         b = f.shape[0]
         # uniform over the other N - 1 entries (never the positive itself)
@@ -90,12 +97,13 @@ class InstDisc(BaseSelfSupervisor):
             exp = torch.exp(
                 torch.einsum('bkd,bd->bk', weights.float(), f.float()) /
                 self.temperature)
-        if float(self.nce_z) <= 0:
+        if not self._nce_z_set:
             with torch.no_grad():
                 mean = exp.mean()
                 if get_world_size() > 1:
                     all_reduce(mean, op='mean')
                 self.nce_z.fill_(float(mean) * bank.num_samples)
+            self._nce_z_set = True
         loss = nce_loss(exp / self.nce_z, bank.num_samples, self.eps)
         bank.update(idx, f.detach())
         return dict(loss=loss)
