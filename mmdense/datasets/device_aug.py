@@ -121,8 +121,8 @@ def adjust_hue(x: Tensor, factor) -> Tensor:
 def to_grayscale(x: Tensor, weights=(0.114, 0.587, 0.2989)) -> Tensor:
     """mmcv's ``RandomGrayscale(keep_channels=True)``: weighted channel sum
     (weights normalised, in the image's channel order) on all channels."""
-    w = torch.tensor(weights, dtype=x.dtype, device=x.device)
-    return _luma(x, (w / w.sum()).tolist()).expand_as(x)
+    total = sum(weights)  # on the host: no device round trip
+    return _luma(x, [v / total for v in weights]).expand_as(x)
 
 
 def gaussian_blur(x: Tensor, sigma, max_sigma: float) -> Tensor:
