@@ -16,7 +16,6 @@ import json
 import os
 import os.path as osp
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -26,6 +25,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from conftest import REPO
+from helpers import free_port
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
@@ -424,12 +424,6 @@ def test_keep_last_checkpoint_is_removed_only_after_saving(tmp_path):
 
 
 # ------------------------------------------------------- 1 == 2 processes
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _head(kind):
     from mmdense.models.heads import DenseCLHead, MoCoHead
     torch.manual_seed(0)  # same weights and initial queues everywhere
@@ -517,7 +511,7 @@ def test_one_process_equals_two_processes(tmp_path):
     feats_q = torch.randn(2, 4, 8, 3, 3, generator=g)
     feats_k = torch.randn(2, 4, 8, 3, 3, generator=g)
     mp.spawn(_two_process_worker,
-             args=(2, _free_port(), str(tmp_path), feats_q, feats_k),
+             args=(2, free_port(), str(tmp_path), feats_q, feats_k),
              nprocs=2)
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
               for r in (0, 1))
