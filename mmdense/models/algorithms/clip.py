@@ -72,8 +72,8 @@ class CLIPPretrain(BaseSelfSupervisor):
     def contrast(self, image_emb: torch.Tensor,
                  text_emb: torch.Tensor) -> torch.Tensor:
         """:func:`clip_loss` of every process's (N, D) normalised pairs
-        (gathered with gradient, :func:`gather_batch`), after clamping the logit scale to
-        ``log(max_logit_scale)``."""
+        (gathered with gradient, :func:`gather_batch`), after clamping the
+        logit scale to ``log(max_logit_scale)``."""
         image_emb, _ = gather_batch(image_emb)
         text_emb, _ = gather_batch(text_emb)
         with torch.no_grad():

@@ -18,8 +18,8 @@ from torch import Tensor
 from torchvision.ops import roi_align
 
 __all__ = [
-    'views_geometry', 'host_to_device', 'overlap_coords', 'align_to_overlap', 'cell_centers',
-    'match_cells'
+    'views_geometry', 'host_to_device', 'overlap_coords', 'align_to_overlap',
+    'cell_centers', 'match_cells'
 ]
 
 
