@@ -96,11 +96,13 @@ class CaptionTokenizer:
                           for c in caps), **kwargs)
 
 
-def read_captions(ann_file: str) -> dict:
+def read_captions(ann_file: str, doc: Optional[dict] = None) -> dict:
     """``{image_id: [captions...]}`` of a COCO captions json, images in
-    file order, captions in annotation order."""
-    with open(ann_file) as f:
-        doc = json.load(f)
+    file order, captions in annotation order (``doc``: the file already
+    parsed)."""
+    if doc is None:
+        with open(ann_file) as f:
+            doc = json.load(f)
     if 'images' not in doc or 'annotations' not in doc:
         raise ValueError(f'{ann_file} is not a COCO captions file (needs '
                          '"images" and "annotations" with "caption")')
@@ -130,11 +132,12 @@ class CocoCaptionDataset(BaseDataset):
                 'tools/dataset_converters/make_synthetic.py writes '
                 'coco/annotations/captions_train2017.json).')
         with open(self.ann_file) as f:
-            names = {img['id']: img['file_name']
-                     for img in json.load(f)['images']}
+            doc = json.load(f)
+        captions = read_captions(self.ann_file, doc)  # checks the format
+        names = {img['id']: img['file_name'] for img in doc['images']}
         img_dir = self.data_prefix.get('img_path', '')
         data = []
-        for image_id, caps in read_captions(self.ann_file).items():
+        for image_id, caps in captions.items():
             if caps:
                 data.append(dict(img_path=osp.join(img_dir, names[image_id]),
                                  captions=caps, sample_idx=len(data)))
