@@ -442,8 +442,9 @@ def convert_transfer_weights(weights: Dict[str, torch.Tensor],
         return out, report
     if fmt == 'torchvision':
         report['notes'].append(
-            'fc.* is not part of it (torchvision\'s classifier; load with '
-            'strict=False or add your own fc)')
+            'fc.weight and fc.bias are not part of it (torchvision\'s '
+            'classifier): expect exactly these two as missing keys when '
+            'loading into a torchvision ResNet, or add your own fc')
         return OrderedDict(backbone), report
 
     # detectron2
