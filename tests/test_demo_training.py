@@ -38,6 +38,7 @@ def test_demo_losses_fall(config, steps, start, synthetic_root):
     cfg = Config.fromfile(osp.join(REPO, config))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
+    model.init_weights()  # as the Runner does (teachers copied)
     model.max_iters = 1000
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
     data = _batch(cfg, synthetic_root)

@@ -19,4 +19,6 @@ train_pipeline = [
     _base_.instance_pack,
 ]
 train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
-optim_wrapper = dict(optimizer=dict(lr=3.2, weight_decay=1.5e-6))
+# BYOL's optax chain applies the lr after the LARS momentum trace
+optim_wrapper = dict(
+    optimizer=dict(lr=3.2, weight_decay=1.5e-6, lr_in_momentum=False))

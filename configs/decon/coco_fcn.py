@@ -11,4 +11,6 @@ model = dict(
         channels=256,
         dilation=6,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    decoder_key='decode_head')
+    decoder_key='decode_head',
+    # the authors' FCN decoder is plain nn.Conv2d (PyTorch's default init)
+    decoder_init='pytorch')

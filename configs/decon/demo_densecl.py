@@ -6,4 +6,6 @@ model = dict(
         _base_.fpn_decoder.decoder,
         in_channels=[64, 128, 256, 512],
         out_channels=64,
-        norm_cfg=dict(type='BN', requires_grad=True)))
+        norm_cfg=dict(type='BN', requires_grad=True)),
+    # densecl_coco.py's stride-16 grid for the dense term: 64 px -> 4 x 4
+    decoder_head=dict(dense_grid=4))

@@ -10,5 +10,6 @@ model = dict(
         channels=64,
         dilation=6,
         norm_cfg=dict(type='SyncBN', requires_grad=True)),
-    decoder_key='decode_head')
+    decoder_key='decode_head',
+    decoder_init='pytorch')
 find_unused_parameters = False

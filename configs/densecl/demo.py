@@ -1,6 +1,6 @@
 # mmdense's DenseCL on the synthetic COCO+ images, for CPU: ResNet-18,
-# 64 px crops, batch 8, 20 iterations, small queues, dense loss on from
-# iteration 5 (the paper waits 1000).
+# 64 px crops, batch 8, 20 iterations, small queues, dense loss from the
+# first iteration (the official default).
 _base_ = [
     '../_base_/models/densecl_r50.py',
     '../_base_/datasets/synthetic_coco_unlabeled_mocov2.py',
@@ -13,8 +13,7 @@ model = dict(
         in_channels=512,
         hid_channels=256,
         out_channels=64,
-        queue_len=32,  # < the 48 demo images; a multiple of 8 x processes
-        dense_warmup_iters=5))
+        queue_len=32))  # < the 48 demo images; a multiple of 8 x processes
 
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,5 +1,6 @@
 # Deep InfoMax (local-global, JSD) on ImageNet-1K train, ResNet-50, 8 x 32,
-# Adam 1e-4 cosine, 200 epochs.
+# Adam 1e-4 (betas 0.5, 0.999: the official code's cortex default) cosine,
+# 200 epochs.
 _base_ = [
     '../_base_/models/dim_r50.py',
     '../_base_/datasets/coco_single_view.py',
@@ -9,3 +10,4 @@ _base_ = [
 ]
 data_root = _base_.imagenet_train.data_root
 train_dataloader = dict(dataset=_base_.imagenet_train)
+optim_wrapper = dict(optimizer=dict(betas=(0.5, 0.999)))

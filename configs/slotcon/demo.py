@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/models/slotcon_r50.py',
     '../_base_/datasets/synthetic_slotcon.py',
-    '../_base_/schedules/demo_cpu.py',
+    '../_base_/schedules/slotcon_demo_cpu.py',
     '../_base_/demo_runtime.py',
 ]
 model = dict(

@@ -8,10 +8,11 @@ from .reliability import (NonFiniteLossError, NonFiniteLossHook,
                           ResumeStateHook, SafeCheckpointHook,
                           TrainingChecksHook)
 from .optim_wrappers import CPUAmpOptimWrapper
+from .optimizers import BarlowTwinsLARS
 from .runner import Runner
 
 __all__ = [
-    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
+    'BarlowTwinsLARS', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
     'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
     'CollapseMonitorHook', 'DenseProbeHook', 'MemoryBankHook',
     'ChannelsLastHook', 'to_channels_last', 'ResumeStateHook',

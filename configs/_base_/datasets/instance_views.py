@@ -39,10 +39,15 @@ npid_view = [
     jitter_step(0.4, 0.4, 0.4, 0.4, prob=1.),
     dict(type='RandomFlip', prob=0.5),
 ]
-# SimCLR (mmpretrain's imagenet_bs32_simclr.py): crop 0.08-1, flip, colour
-# jitter strength 1 (0.8/0.8/0.8/0.2) p 0.8, grayscale 0.2, blur p 0.5.
+# SimCLR (mmpretrain's imagenet_bs32_simclr.py): crop 0.08-1 resized bicubic
+# (the official data_util.py), flip, colour jitter strength 1
+# (0.8/0.8/0.8/0.2) p 0.8, grayscale 0.2, blur p 0.5.
 simclr_view = [
-    dict(type='RandomResizedCrop', scale=224, backend='pillow'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        interpolation='bicubic',
+        backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
     jitter_step(0.8, 0.8, 0.8, 0.2),
     grayscale_step,

@@ -12,7 +12,9 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),
-    backbone=_base_.resnet50,
+    # CLIP's ModifiedResNet zero-initialises every block's bn3 (model.py
+    # initialize_parameters)
+    backbone=dict(_base_.resnet50, zero_init_residual=True),
     neck=dict(
         type='LinearNeck',
         in_channels=2048,

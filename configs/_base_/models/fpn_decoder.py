@@ -17,7 +17,13 @@ fpn_decoder = dict(
     decoder_head=None,
     encoder_loss_weight=0.5,
     levels='single',
-    channel_dropout=0.0)
-# single-level: the FPN's P3-P5 output convs get no loss (they transfer at
-# their initialisation, as in the authors' code)
+    channel_dropout=0.0,
+    # the authors' FPN is detectron2's: c2_xavier_fill on every conv
+    decoder_init='c2_xavier_fill',
+    # their teacher decoder's prototypes stay at the initial copy
+    # (SlotCon base; ignored by heads without prototypes)
+    decoder_prototypes='frozen')
+# single-level: the FPN's P3-P5 output convs get no loss; they are exported
+# at their init (the authors delete them, and detectron2 re-creates them with
+# the same c2_xavier_fill at fine-tuning)
 find_unused_parameters = True

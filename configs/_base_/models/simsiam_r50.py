@@ -26,7 +26,8 @@ model = dict(
             with_last_bias=True)))
 # SimSiam's fixed predictor lr: the optimizer's paramwise_cfg keeps the
 # predictor's group out of the schedule and SimSiamHook resets it to the
-# config's `lr` before every iteration (the schedules are iteration-based).
+# config's `lr` before every iteration (right under epoch-based schedules,
+# as the paper configs' cosine, and iteration-based ones, as the demos').
 # Configs use `dict(simsiam_hook, lr=lr)` next to their other hooks.
 simsiam_fixed_pred_lr = dict(custom_keys={'predictor': dict(fix_lr=True)})
 simsiam_hook = dict(

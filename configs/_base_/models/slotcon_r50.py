@@ -2,7 +2,9 @@
 _base_ = ['./resnet50.py']
 model = dict(
     type='SlotCon',
-    backbone=_base_.resnet50,
+    # zero-gamma: SlotCon's ResNet zero-initialises the last BN of every
+    # residual block (models/resnet.py, zero_init_residual=True)
+    backbone=dict(_base_.resnet50, zero_init_residual=True),
     head=dict(
         type='SlotConHead',
         in_channels=2048,

@@ -1,3 +1,4 @@
+from .byol import BYOL
 from .clip import CLIPPretrain
 from .context_prediction import ContextPrediction
 from .cpc import CPCv2
@@ -10,7 +11,7 @@ from .moco import MoCo
 from .simclr import SimCLR
 
 __all__ = [
-    'CLIPPretrain',
+    'BYOL', 'CLIPPretrain',
     'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon', 'InstDisc', 'MoCo',
     'SimCLR', 'DeepInfoMax', 'ContextPrediction', 'CPCv2'
 ]

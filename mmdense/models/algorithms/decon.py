@@ -1,12 +1,41 @@
 import copy
 from typing import Dict, Optional
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from mmdense.registry import MODELS
-from ..utils.teacher import make_teacher
+from ..utils.teacher import copy_to_teachers_, make_teacher
 from .dense_contrastive import DenseContrastive
+
+DECODER_INITS = ('toolbox', 'c2_xavier_fill', 'pytorch')
+DECODER_PROTOTYPES = ('frozen', 'ema')
+
+
+@torch.no_grad()
+def init_decoder_convs_(decoder: nn.Module, scheme: str) -> None:
+    """Re-initialise every ``nn.Conv2d`` of ``decoder`` as the authors'
+    DeCon code builds it (norm layers untouched):
+
+    * ``'c2_xavier_fill'``: detectron2's FPN init, ``kaiming_uniform_(w,
+      a=1)`` (fan-in; bound sqrt(3 / fan_in)), bias 0;
+    * ``'pytorch'``: ``nn.Conv2d``'s own default (``reset_parameters``),
+      as their FCN decoder is plain ``nn.Conv2d``;
+    * ``'toolbox'``: leave the downstream module's own init (mmdet's FPN:
+      Xavier-uniform; mmcv ``ConvModule``: Kaiming-normal).
+    """
+    if scheme == 'toolbox':
+        return
+    for m in decoder.modules():
+        if not isinstance(m, nn.Conv2d):
+            continue
+        if scheme == 'pytorch':
+            m.reset_parameters()
+            continue
+        nn.init.kaiming_uniform_(m.weight, a=1)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
 
 
 def _decoder_channels(decoder: nn.Module) -> list:
@@ -47,6 +76,19 @@ class DeCon(DenseContrastive):
         channel_dropout (float): ``Dropout2d`` probability on the FPN's
             lateral (skip) features from res2-res4 (never res5), student
             decoder only, pre-training only. Defaults to 0.0 (authors' code).
+        decoder_init (str): how the decoder's convs are initialised:
+            ``'c2_xavier_fill'`` (the authors' detectron2 FPN),
+            ``'pytorch'`` (their FCN decoder, plain ``nn.Conv2d``) or
+            ``'toolbox'`` (the mmdet / mmseg module's own init). Defaults to
+            ``'toolbox'``; the configs set the authors' scheme per decoder.
+        decoder_prototypes (str): the teacher prototypes of the decoder
+            heads (SlotCon base): ``'frozen'`` keeps them at their initial
+            copy of the student's, as the authors' code does (its
+            ``_momentum_update_key_decoder`` updates the teacher decoder and
+            projector only), which produced the published numbers;
+            ``'ema'`` updates them like every other teacher module (and like
+            the encoder head's prototypes). Defaults to ``'frozen'``. Heads
+            without prototypes (DenseCL) ignore it.
         **kwargs: as :class:`DenseContrastive` (``backbone`` must return all
             stages the decoder takes, e.g. ``out_indices=(0, 1, 2, 3)``).
     """
@@ -60,6 +102,8 @@ class DeCon(DenseContrastive):
                  encoder_loss_weight: float = 0.5,
                  levels: str = 'single',
                  channel_dropout: float = 0.0,
+                 decoder_init: str = 'toolbox',
+                 decoder_prototypes: str = 'frozen',
                  **kwargs) -> None:
         if not 0 <= encoder_loss_weight < 1:
             raise ValueError(
@@ -70,6 +114,13 @@ class DeCon(DenseContrastive):
         if levels not in ('single', 'multi'):
             raise ValueError(f"DeCon: levels must be 'single' or 'multi', got "
                              f'{levels!r}')
+        if decoder_init not in DECODER_INITS:
+            raise ValueError(f'DeCon: decoder_init must be one of '
+                             f'{DECODER_INITS}, got {decoder_init!r}')
+        if decoder_prototypes not in DECODER_PROTOTYPES:
+            raise ValueError(f'DeCon: decoder_prototypes must be one of '
+                             f'{DECODER_PROTOTYPES}, got '
+                             f'{decoder_prototypes!r}')
         if decoder_key in ('backbone', 'head', 'data_preprocessor'):
             raise ValueError(f'DeCon: decoder_key {decoder_key!r} is taken')
         dec_type = decoder.get('type') if isinstance(decoder, dict) else None
@@ -95,6 +146,11 @@ class DeCon(DenseContrastive):
             cfg.update(decoder_head or {})
             cfg['in_channels'] = c
             self.decoder_heads.append(MODELS.build(cfg))
+        for h in self.decoder_heads:
+            if hasattr(h, 'ema_prototypes'):
+                h.ema_prototypes = decoder_prototypes == 'ema'
+        self.decoder_init = decoder_init
+        self.decoder_prototypes = decoder_prototypes
         self.channel_dropout = channel_dropout
         if channel_dropout > 0:
             self._add_channel_dropout(channel_dropout)
@@ -126,6 +182,16 @@ class DeCon(DenseContrastive):
     def teacher_pairs(self) -> list:
         return super().teacher_pairs() + [(self.teacher_decoder,
                                            self.decoder)]
+
+    def ema_pairs(self) -> list:
+        return super().ema_pairs() + [(self.teacher_decoder, self.decoder)]
+
+    def init_weights(self) -> None:
+        """The base's init (student, then teachers copied), then the
+        decoder's convs by ``decoder_init`` and their teacher copy."""
+        super().init_weights()
+        init_decoder_convs_(self.decoder, self.decoder_init)
+        copy_to_teachers_([(self.teacher_decoder, self.decoder)])
 
     def transfer_prefixes(self, source: str):
         prefixes = super().transfer_prefixes(source)

@@ -7,8 +7,8 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
 from ..utils.geometry import views_geometry
-from ..utils.teacher import (ema_update_, make_teacher, shuffle_batch,
-                             teacher_momentum, unshuffle_batch)
+from ..utils.teacher import (copy_to_teachers_, ema_update_, make_teacher,
+                             shuffle_batch, teacher_momentum, unshuffle_batch)
 
 
 def check_feature_size(head, level: str, feat: torch.Tensor,
@@ -51,15 +51,21 @@ class DenseContrastive(BaseSelfSupervisor):
             (MoCo / DenseCL); nothing happens in one process.
         transfer (str): which weights transfer downstream, ``'student'`` or
             ``'teacher'``; recorded in the checkpoint's ``meta``.
+        backbone_conv_init (str): ``'toolbox'`` keeps the backbone's own
+            init (mmpretrain's ResNet: Kaiming-normal fan_out, as torchvision
+            and SlotCon); ``'fan_in'`` re-draws every backbone conv
+            Kaiming-normal fan_in (OpenSelfSup's ResNet, DenseCL). Skipped
+            when the backbone loads a ``Pretrained`` init_cfg.
 
-    The four knobs left as ``None`` take the class's ``defaults`` (a method
+    The five knobs left as ``None`` take the class's ``defaults`` (a method
     subclass such as :class:`DenseCL` states its paper's values there).
     """
     defaults = dict(
         teacher_momentum=0.99,
         momentum_schedule='cosine',
         shuffle_bn=False,
-        transfer='teacher')
+        transfer='teacher',
+        backbone_conv_init='toolbox')
 
     def __init__(self,
                  backbone: dict,
@@ -68,6 +74,7 @@ class DenseContrastive(BaseSelfSupervisor):
                  momentum_schedule: Optional[str] = None,
                  shuffle_bn: Optional[bool] = None,
                  transfer: Optional[str] = None,
+                 backbone_conv_init: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(
@@ -84,6 +91,11 @@ class DenseContrastive(BaseSelfSupervisor):
         if transfer not in ('student', 'teacher'):
             raise ValueError(f"transfer must be 'student' or 'teacher', got "
                              f'{transfer!r}')
+        backbone_conv_init = backbone_conv_init or d['backbone_conv_init']
+        if backbone_conv_init not in ('toolbox', 'fan_in'):
+            raise ValueError("backbone_conv_init must be 'toolbox' or "
+                             f"'fan_in', got {backbone_conv_init!r}")
+        self.backbone_conv_init = backbone_conv_init
         self.teacher_backbone = make_teacher(self.backbone)
         self.teacher_momentum = teacher_momentum
         self.momentum_schedule = momentum_schedule
@@ -101,10 +113,36 @@ class DenseContrastive(BaseSelfSupervisor):
         return {'': self.head}
 
     def teacher_pairs(self) -> list:
+        """Every (teacher, student) module pair: the teacher starts as an
+        exact copy of its student (:meth:`init_weights`)."""
         pairs = [(self.teacher_backbone, self.backbone)]
         for head in self.level_heads().values():
             pairs += head.teacher_pairs()
         return pairs
+
+    def ema_pairs(self) -> list:
+        """The pairs whose teacher follows its student by EMA in every
+        iteration: all of :meth:`teacher_pairs` unless a head says
+        otherwise (``head.ema_pairs()``, e.g. a frozen teacher copy)."""
+        pairs = [(self.teacher_backbone, self.backbone)]
+        for head in self.level_heads().values():
+            pairs += getattr(head, 'ema_pairs', head.teacher_pairs)()
+        return pairs
+
+    def init_weights(self) -> None:
+        """Initialise the student (backbone, heads), then copy it into every
+        teacher, parameters and buffers, as the official code does after
+        building its encoders (``param_k.data.copy_(param_q.data)``)."""
+        super().init_weights()
+        init_cfg = getattr(self.backbone, 'init_cfg', None)
+        pretrained = isinstance(init_cfg, dict) and \
+            init_cfg.get('type') == 'Pretrained'
+        if self.backbone_conv_init == 'fan_in' and not pretrained:
+            for m in self.backbone.modules():
+                if isinstance(m, torch.nn.Conv2d):
+                    torch.nn.init.kaiming_normal_(
+                        m.weight, mode='fan_in', nonlinearity='relu')
+        copy_to_teachers_(self.teacher_pairs())
 
     def student_features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:
         return {'': self.backbone(img)[-1]}
@@ -145,7 +183,7 @@ class DenseContrastive(BaseSelfSupervisor):
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> dict:
         step = self._step
-        ema_update_(self.teacher_pairs(), self.momentum_at(step))
+        ema_update_(self.ema_pairs(), self.momentum_at(step))
         self._step = step + 1
         self.step.fill_(self._step)  # a host scalar: no sync
         geometry = views_geometry(data_samples, inputs[0].device) \

@@ -8,12 +8,13 @@ from .dense_contrastive import DenseContrastive
 class DenseCL(DenseContrastive):
     """DenseCL (Wang et al., CVPR 2021) with a :class:`DenseCLHead`: a
     constant teacher momentum of 0.999, shuffle-BN, student weights
-    transfer."""
+    transfer, OpenSelfSup's fan-in ResNet init."""
     defaults = dict(
         teacher_momentum=0.999,
         momentum_schedule='constant',
         shuffle_bn=True,
-        transfer='student')
+        transfer='student',
+        backbone_conv_init='fan_in')
 
 
 @MODELS.register_module()

@@ -19,4 +19,5 @@ class MoCo(DenseContrastive):
     differ only in their configs: head (linear / MLP), temperature
     (0.07 / 0.2), blur, lr schedule (steps / cosine).
     """
-    defaults = DenseCL.defaults
+    # torchvision's ResNet init (fan_out), not OpenSelfSup's
+    defaults = dict(DenseCL.defaults, backbone_conv_init='toolbox')

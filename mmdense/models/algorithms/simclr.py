@@ -21,10 +21,15 @@ class SimCLR(_MMPretrainSimCLR):
     sums the gradients of all processes (:func:`nt_xent`): the averaged
     update equals the one-process gradient.  Replaces mmpretrain's class in
     the ``mmdense`` scope (``mmpretrain.SimCLR`` reaches the original).
+
+    The loss is the official one (``objective.py``: ``loss_a + loss_b``, the
+    two directions' batch means added): twice :func:`nt_xent`'s mean over
+    the 2B anchors.  mmpretrain's is the mean, half as large.
     """
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> Dict[str, torch.Tensor]:
         b = inputs[0].shape[0]
         z = self.neck(self.backbone(torch.cat(inputs[:2])))[0]
-        return dict(loss=nt_xent(z[:b], z[b:], self.head.temperature))
+        return dict(
+            loss=2 * nt_xent(z[:b], z[b:], self.head.temperature))

@@ -1,3 +1,5 @@
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -31,15 +33,19 @@ class DenseCLHead(BaseModule):
 
     * projector: mmpretrain's ``DenseCLNeck`` (global fc-relu-fc on the
       pooled map, dense conv1x1-relu-conv1x1 on every location) and its EMA
-      teacher copy;
+      teacher copy; its Linear layers are Kaiming-normal (fan-in, ReLU, bias
+      0) and its convs PyTorch's default, as the official
+      ``init_weights(init_linear='kaiming')``;
     * global loss: InfoNCE of the pooled query against its key and a queue
       of keys;
     * dense loss: each query location's positive is the teacher's projected
       key at the location most similar in the *input* features (argmax of
       cosine similarity, no gradient); negatives are a second queue holding
       one pooled dense key per image;
-    * ``loss = (1 - lambda) * L_global + lambda * L_dense``, with lambda 0
-      for the first ``dense_warmup_iters`` iterations.
+    * ``loss = (1 - lambda) * L_global + lambda * L_dense``; optionally
+      lambda 0 for the first ``dense_warmup_iters`` iterations (the official
+      code has that warm-up hook but does not use it by default: off here
+      too).
 
     Args:
         in_channels (int): channels of the input feature map (2048 for C5).
@@ -49,7 +55,12 @@ class DenseCLHead(BaseModule):
         temperature (float): InfoNCE temperature. Defaults to 0.2.
         loss_lambda (float): dense weight. Defaults to 0.5.
         dense_warmup_iters (int): iterations with dense weight 0.
-            Defaults to 1000.
+            Defaults to 0 (no warm-up, the official default).
+        dense_grid (int, optional): average-pool the input map to
+            ``dense_grid x dense_grid`` locations before the projector (both
+            views), so the dense term's logits (locations x batch x queue)
+            fit a GPU on a fine map such as DeCon's P2. ``None`` (default):
+            every location, as DenseCL on C5.
     """
     student_views = (0, )
     teacher_views = (1, )
@@ -63,7 +74,8 @@ class DenseCLHead(BaseModule):
                  queue_len: int = 65536,
                  temperature: float = 0.2,
                  loss_lambda: float = 0.5,
-                 dense_warmup_iters: int = 1000,
+                 dense_warmup_iters: int = 0,
+                 dense_grid: Optional[int] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.projector = MODELS.build(
@@ -71,13 +83,20 @@ class DenseCLHead(BaseModule):
                 type='DenseCLNeck',
                 in_channels=in_channels,
                 hid_channels=hid_channels,
-                out_channels=out_channels))
+                out_channels=out_channels,
+                init_cfg=dict(
+                    type='Kaiming',
+                    layer='Linear',
+                    mode='fan_in',
+                    nonlinearity='relu',
+                    distribution='normal')))
         self.teacher_projector = make_teacher(self.projector)
         self.queue = ContrastQueue(queue_len, out_channels)
         self.dense_queue = ContrastQueue(queue_len, out_channels)
         self.temperature = temperature
         self.loss_lambda = loss_lambda
         self.dense_warmup_iters = dense_warmup_iters
+        self.dense_grid = dense_grid
 
     def teacher_pairs(self):
         return [(self.teacher_projector, self.projector)]
@@ -85,6 +104,9 @@ class DenseCLHead(BaseModule):
     def loss(self, student: dict, teacher: dict, geometry=None,
              step: int = 0) -> dict:
         q_in, k_in = student[0], teacher[1]
+        if self.dense_grid is not None:
+            q_in, k_in = (F.adaptive_avg_pool2d(x, self.dense_grid)
+                          for x in (q_in, k_in))
         q, q_dense, _ = self.projector([q_in])
         with torch.no_grad():
             k, k_dense, k_pooled = self.teacher_projector([k_in])

@@ -14,9 +14,9 @@ from ..utils.teacher import make_teacher
 
 def mlp(in_dim: int, hidden: int, out_dim: int, num_layers: int,
         conv: bool) -> nn.Sequential:
-    """SlotCon's MLP: (Linear | 1x1 conv, BN, GELU) x (num_layers - 1), then a
-    last Linear / 1x1 conv.  Norm layers are named ``bn*`` so that the LARS
-    recipe's ``paramwise_cfg`` (custom key 'bn') excludes them."""
+    """SlotCon's MLP (``DINOHead`` / ``DINOHead2d``): (Linear | 1x1 conv, BN,
+    GELU) x (num_layers - 1), then a last Linear / 1x1 conv, DINO-initialised
+    (:func:`dino_init_`)."""
     layer = (lambda i, o: nn.Conv2d(i, o, 1)) if conv else nn.Linear
     norm = nn.BatchNorm2d if conv else nn.BatchNorm1d
     dims = [in_dim] + [hidden] * (num_layers - 1)
@@ -26,7 +26,20 @@ def mlp(in_dim: int, hidden: int, out_dim: int, num_layers: int,
         layers[f'bn{n}'] = norm(o)
         layers[f'act{n}'] = nn.GELU()
     layers[f'fc{num_layers - 1}'] = layer(dims[-1], out_dim)
-    return nn.Sequential(layers)
+    return dino_init_(nn.Sequential(layers))
+
+
+@torch.no_grad()
+def dino_init_(module: nn.Module) -> nn.Module:
+    """DINO's head init, as SlotCon's ``DINOHead(2d)._init_weights``: every
+    Linear / conv weight ``trunc_normal_(std=0.02)`` (truncated at +-2,
+    i.e. +-100 std), biases 0; norm layers keep PyTorch's (1, 0)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv2d)):
+            nn.init.trunc_normal_(m.weight, std=.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return module
 
 
 class SemanticGrouping(nn.Module):
@@ -67,8 +80,11 @@ class SlotConHead(BaseModule):
     """SlotCon at one feature level (Wen et al., "Self-Supervised Visual
     Representation Learning with Semantic Grouping", NeurIPS 2022).
 
-    Student and teacher each have a projector (1x1-conv MLP with BN + GELU)
-    and prototypes (semantic grouping); the student has a slot predictor.
+    Student and teacher each have a projector (1x1-conv MLP with BN + GELU,
+    in -> 4096 -> 4096 -> 256) and prototypes (semantic grouping); the
+    student has a slot predictor (MLP 256 -> 4096 -> 4096 -> 256, the
+    official ``DINOHead`` with its default three layers).  Projector and
+    predictor are DINO-initialised (trunc-normal std 0.02, zero biases).
     Both crop directions are summed:
 
     * grouping loss: cross-view distillation of the prototype assignments on
@@ -91,6 +107,9 @@ class SlotConHead(BaseModule):
         slot_temp (float): 0.2.
         center_momentum (float): 0.9.
         group_loss_weight (float): 0.5.
+        ema_prototypes (bool): whether the teacher prototypes follow the
+            student's by EMA (SlotCon: yes). DeCon sets it for its decoder
+            heads (``decoder_prototypes``).
     """
     student_views = (0, 1)
     teacher_views = (0, 1)
@@ -107,13 +126,14 @@ class SlotConHead(BaseModule):
                  slot_temp: float = 0.2,
                  center_momentum: float = 0.9,
                  group_loss_weight: float = 0.5,
+                 ema_prototypes: bool = True,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.projector = mlp(in_channels, hid_channels, out_channels, 3, True)
         # the student's slot pooling also uses the teacher temperature
         self.grouping = SemanticGrouping(num_prototypes, out_channels,
                                          teacher_temp)
-        self.predictor = mlp(out_channels, hid_channels, out_channels, 2,
+        self.predictor = mlp(out_channels, hid_channels, out_channels, 3,
                              False)
         self.teacher_projector = make_teacher(self.projector)
         self.teacher_grouping = make_teacher(self.grouping)
@@ -123,10 +143,14 @@ class SlotConHead(BaseModule):
         self.slot_temp = slot_temp
         self.center_momentum = center_momentum
         self.group_loss_weight = group_loss_weight
+        self.ema_prototypes = ema_prototypes
 
     def teacher_pairs(self):
         return [(self.teacher_projector, self.projector),
                 (self.teacher_grouping, self.grouping)]
+
+    def ema_pairs(self):
+        return self.teacher_pairs()[:None if self.ema_prototypes else 1]
 
     def group_loss(self, score_s, score_t, coords_s, coords_t, flips_s,
                    flips_t, valid) -> torch.Tensor:

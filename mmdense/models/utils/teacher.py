@@ -15,10 +15,28 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 
 
 def make_teacher(module: nn.Module) -> nn.Module:
-    """A frozen deep copy of ``module`` (no gradients, own BN statistics)."""
+    """A frozen deep copy of ``module`` (no gradients, own BN statistics).
+
+    The copy is re-initialised with the student by ``init_weights``: the
+    owning algorithm copies the student into it afterwards
+    (:func:`copy_to_teachers_`)."""
     teacher = copy.deepcopy(module)
     teacher.requires_grad_(False)
     return teacher
+
+
+@torch.no_grad()
+def copy_to_teachers_(pairs: Iterable[Tuple[nn.Module, nn.Module]]) -> None:
+    """Make every teacher an exact copy of its student, parameters and
+    buffers (BN statistics) alike: ``teacher.load_state_dict(student)``.
+
+    The official MoCo, DenseCL, SlotCon and DeCon code copies
+    ``param_k.data.copy_(param_q.data)`` once the student is initialised; an
+    algorithm calls this at the end of its ``init_weights`` (which the
+    Runner runs before it loads a checkpoint, so resuming keeps the saved
+    teacher)."""
+    for t_mod, s_mod in pairs:
+        t_mod.load_state_dict(s_mod.state_dict())
 
 
 @torch.no_grad()
