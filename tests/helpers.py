@@ -1,7 +1,9 @@
 """Helpers shared by several test modules (imported as ``from helpers
 import ...``, as conftest's names are): a free TCP port for 2-process gloo
-tests, and the strict transfer check of a pre-trained backbone into the
-synthetic downstream benchmarks."""
+tests, the strict transfer check of a pre-trained backbone into the
+synthetic downstream benchmarks, and seeded demo training steps in fp32,
+bf16 or fp16."""
+import math
 import os.path as osp
 import socket
 from types import SimpleNamespace
@@ -9,6 +11,9 @@ from types import SimpleNamespace
 import torch
 from conftest import REPO
 from mmengine.config import Config
+from mmengine.dataset import default_collate
+from mmengine.logging import MessageHub
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
 SYNTHETIC_BENCHMARKS = (
@@ -60,3 +65,97 @@ def assert_backbone_transfers(model, tmp_path):
             assert torch.equal(
                 target.backbone.get_submodule(name).weight,
                 model.backbone.get_submodule(name).weight), (config, name)
+
+
+def demo_batch(cfg, synthetic_root, size=8, seed=0):
+    """The first ``size`` samples of a demo config's training dataset (its
+    own pipeline, seeded) as one collated batch.  Python's ``random`` is
+    seeded too (mmcv's RandomGrayscale draws from it), as the Runner's
+    per-sample seeding does (``mmdense.utils.rng``)."""
+    from mmdense.registry import DATASETS
+    from mmdense.utils.rng import seed_everything_cpu
+    ds_cfg = cfg.train_dataloader.dataset
+    first = ds_cfg.datasets[0] if ds_cfg.type == 'ConcatDataset' else ds_cfg
+    first.data_root = osp.join(synthetic_root, 'coco/')
+    dataset = DATASETS.build(first)
+    seed_everything_cpu(seed)
+    return default_collate([dataset[i] for i in range(size)])
+
+
+def demo_steps(config, synthetic_root, precision='bf16', seed=0, steps=14,
+               channels_last=True):
+    """``steps`` real train steps of a demo on one repeated batch (seeded
+    model and batch), under ``precision`` ('fp32', 'bf16' or 'fp16' with
+    dynamic loss scaling) through :class:`CPUAmpOptimWrapper`; returns the
+    losses.  One thread: the answer must not depend on the thread count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _demo_steps(config, synthetic_root, precision, seed, steps,
+                           channels_last)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _demo_steps(config, synthetic_root, precision, seed, steps,
+                channels_last):
+    from mmdense.engine import to_channels_last
+    from mmdense.models.memories import MemoryBank
+    from mmdense.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO, config))
+    torch.manual_seed(seed)
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    model.max_iters = 1000
+    for m in model.modules():  # as MemoryBankHook does from the dataset
+        if isinstance(m, MemoryBank) and m.num_samples == 0:
+            m.resize_(48)  # the synthetic COCO+ images; the batch is 0-7
+    # as the Runner does (mmpretrain's CosineEMA reads it)
+    MessageHub.get_current_instance().update_info('max_iters', 1000)
+    if channels_last:
+        to_channels_last(model)
+    optim_cfg = cfg.optim_wrapper.copy()
+    for key in ('loss_scale', 'dtype'):
+        optim_cfg.pop(key, None)
+    if precision == 'fp32':
+        optim_cfg.type = 'OptimWrapper'
+    else:
+        optim_cfg.update(
+            type='mmdense.engine.CPUAmpOptimWrapper',
+            dtype=dict(bf16='bfloat16', fp16='float16')[precision])
+    optim = build_optim_wrapper(model, optim_cfg)
+    # dense terms on from the start, so the loss keeps one composition
+    for m in model.modules():
+        if hasattr(m, 'dense_warmup_iters'):
+            m.dense_warmup_iters = 0
+    data = demo_batch(cfg, synthetic_root, seed=seed)
+    seen_cl = []  # what the data preprocessor hands the model
+
+    def record(module, args, out):
+        inputs = out['inputs']
+        seen_cl.extend(x.is_contiguous(memory_format=torch.channels_last)
+                       for x in (inputs if isinstance(inputs, (list, tuple))
+                                 else [inputs]) if x.dim() == 4)
+
+    model.data_preprocessor.register_forward_hook(record)
+    conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+    losses = []
+    for _ in range(steps):
+        out = model.train_step(data, optim)
+        losses.append(float(out['loss'].detach()))
+    if channels_last:
+        assert seen_cl and all(seen_cl), 'inputs were not channels_last'
+        assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    return losses
+
+
+def assert_loss_falls(losses, label=''):
+    """The bf16 demo criterion: finite, and the mean of the last 3 losses
+    below that of steps 4-6."""
+    assert all(math.isfinite(v) for v in losses), (label, losses)
+    # once queues of 32 hold real keys (4 steps of 8) the loss falls
+    tail = losses[4:]
+    assert sum(tail[-3:]) / 3 < sum(tail[:3]) / 3, (label, losses)

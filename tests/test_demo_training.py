@@ -4,15 +4,14 @@ term falls once it is active (and, for queue methods, once the queues hold
 real keys)."""
 import os.path as osp
 
-import numpy as np
 import pytest
 import torch
 from conftest import REPO
+from helpers import demo_batch
 from mmengine.config import Config
-from mmengine.dataset import default_collate
 from mmengine.optim import build_optim_wrapper
 
-from mmdense.registry import DATASETS, MODELS
+from mmdense.registry import MODELS
 
 # config, steps, first step that is measured (after warm-up / queue fill)
 DEMOS = [
@@ -23,16 +22,6 @@ DEMOS = [
 ]
 
 
-def _batch(cfg, synthetic_root, size=8):
-    ds_cfg = cfg.train_dataloader.dataset
-    first = ds_cfg.datasets[0] if ds_cfg.type == 'ConcatDataset' else ds_cfg
-    first.data_root = osp.join(synthetic_root, 'coco/')
-    dataset = DATASETS.build(first)
-    torch.manual_seed(0)
-    np.random.seed(0)
-    return default_collate([dataset[i] for i in range(size)])
-
-
 @pytest.mark.parametrize('config,steps,start', DEMOS)
 def test_demo_losses_fall(config, steps, start, synthetic_root):
     cfg = Config.fromfile(osp.join(REPO, config))
@@ -41,7 +30,7 @@ def test_demo_losses_fall(config, steps, start, synthetic_root):
     model.init_weights()  # as the Runner does (teachers copied)
     model.max_iters = 1000
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    data = _batch(cfg, synthetic_root)
+    data = demo_batch(cfg, synthetic_root)
     history = []
     for _ in range(steps):
         history.append({k: float(v) for k, v in

@@ -64,6 +64,20 @@ def test_train_amp_on_cpu_uses_bf16_autocast(run_dir):
     assert len(_losses(log)) == 2
 
 
+def test_train_amp_fp16_on_cpu_scales_the_loss(run_dir):
+    work = str(run_dir / 'work')
+    log = run_tool([
+        'tools/train.py', DEMO, '--amp', 'fp16', '--work-dir', work,
+        '--cfg-options', 'train_cfg.max_iters=2',
+        'default_hooks.logger.interval=1', *FAST
+    ], cwd=run_dir)
+    assert 'CPUAmpOptimWrapper (fp16 autocast on CPU, dynamic loss ' \
+        'scaling)' in log
+    assert len(_losses(log)) == 2
+    state = _load(osp.join(work, 'iter_2.pth'))['optimizer']
+    assert state['loss_scaler']['scale'] == 65536.0  # no overflow, no skip
+
+
 @pytest.mark.parametrize('config', [DEMO, 'configs/decon/demo.py'])
 def test_dist_train_two_cpu_processes(run_dir, config):
     # DenseCL: queues gathered, shuffle-BN; DeCon: SyncBN -> BN under gloo

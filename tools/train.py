@@ -21,9 +21,12 @@ def parse_args():
         'the latest checkpoint in the work dir')
     parser.add_argument(
         '--amp',
-        action='store_true',
-        help='mixed precision: fp16 AMP with loss scaling on GPU, bf16 '
-        'autocast on CPU')
+        nargs='?',
+        const='auto',
+        choices=('auto', 'bf16', 'fp16'),
+        help='mixed precision: without a value fp16 with dynamic loss '
+        'scaling on GPU, bf16 autocast on CPU; --amp bf16 / --amp fp16 '
+        'choose (fp16 on CPU also scales the loss)')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -49,6 +52,8 @@ def merge_args(cfg, args):
         else:
             optim.type = 'AmpOptimWrapper'
             optim.setdefault('loss_scale', 'dynamic')
+        if args.amp != 'auto':
+            optim.dtype = dict(bf16='bfloat16', fp16='float16')[args.amp]
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -13,7 +13,9 @@ def apply_cpu_fallbacks(cfg: Config, distributed: bool) -> Config:
     children of mmpretrain's, not of the root.  Without CUDA:
 
     * ``AmpOptimWrapper`` (which asserts a GPU) becomes
-      :class:`mmdense.engine.CPUAmpOptimWrapper` (bf16 autocast, no scaler);
+      :class:`mmdense.engine.CPUAmpOptimWrapper`: bf16 autocast without a
+      scaler, unless the config asks for ``dtype='float16'`` (``--amp
+      fp16``: fp16 autocast with its loss scaler);
     * a distributed run (gloo) wraps the model with
       :class:`mmdense.engine.CPUDistributedDataParallel`, which passes
       ``device_ids=None`` and reverts SyncBN (no CPU kernel) to BatchNorm.
@@ -24,10 +26,16 @@ def apply_cpu_fallbacks(cfg: Config, distributed: bool) -> Config:
     if optim is not None and optim.get('type') in ('AmpOptimWrapper',
                                                    'mmengine.AmpOptimWrapper'):
         optim.type = 'mmdense.engine.CPUAmpOptimWrapper'
-        optim.pop('loss_scale', None)
-        optim.dtype = 'bfloat16'
-        print_log('No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
-                  '(bf16 autocast on CPU).', logger='current')
+        if optim.get('dtype') in ('float16', torch.float16):
+            optim.setdefault('loss_scale', 'dynamic')
+            print_log('No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
+                      '(fp16 autocast on CPU, dynamic loss scaling).',
+                      logger='current')
+        else:
+            optim.pop('loss_scale', None)
+            optim.dtype = 'bfloat16'
+            print_log('No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
+                      '(bf16 autocast on CPU).', logger='current')
     if distributed:
         wrapper = cfg.get('model_wrapper_cfg') or dict(
             broadcast_buffers=False,
