@@ -457,3 +457,54 @@ def test_cli_import_and_export(tmp_path, capsys):
                                   teacher['layer4.1.bn2.running_var'].numpy())
     assert 'res2.0.shortcut.weight' not in d2  # basic blocks: no shortcut
     assert 'res3.0.shortcut.weight' in d2
+
+
+def test_importer_names_the_file_kind_and_the_right_tool(decon, tmp_path,
+                                                         capsys):
+    """A detectron2 .pkl and an mmdense training checkpoint are named as
+    such with the tool to use, never the --trust advice; an import prints
+    which tensors each source maps to."""
+    _, ckpt, _ = decon
+    importer = _tool('import_official')
+    d2 = str(tmp_path / 'decon_d2.pkl')
+    export_weights(ckpt, d2, 'detectron2')
+    assert importer.main([d2, str(tmp_path / 'a.pth')]) == 1
+    err = capsys.readouterr().err
+    assert 'is a detectron2 checkpoint' in err and 'MODEL.WEIGHTS' in err
+    assert '--trust' not in err
+    from mmengine.logging import HistoryBuffer
+    train = str(tmp_path / 'iter_4.pth')
+    torch.save(dict(ckpt, message_hub=HistoryBuffer()), train)
+    assert importer.main([train, str(tmp_path / 'b.pth')]) == 1
+    err = capsys.readouterr().err
+    assert 'is a training checkpoint written by mmengine' in err
+    assert f'export_weights.py {train} OUT' in err
+    assert '--trust' not in err
+    obj, _, _ = _slotcon_obj()
+    src = str(tmp_path / 'slotcon.pth')
+    torch.save(obj, src)
+    assert importer.main([src, str(tmp_path / 'c.pth')]) == 0
+    out = capsys.readouterr().out
+    assert 'student: module.encoder_q.* -> backbone.* (' in out
+    assert 'teacher: module.encoder_k.* -> teacher_backbone.* (' in out
+
+
+def test_detectron2_export_notes_r18_and_fpn_norm(tmp_path):
+    """detectron2 needs RES2_OUT_CHANNELS 64 for R18/R34 and FPN.NORM set
+    to the norm the DeCon FPN was pre-trained with."""
+    with DefaultScope.overwrite_default_scope('mmdense'):
+        model = MODELS.build(dict(
+            type='DeCon',
+            backbone=dict(type='ResNet', depth=18, out_indices=(0, 1, 2, 3)),
+            head=dict(type='SlotConHead', in_channels=512, num_prototypes=4,
+                      hid_channels=8, out_channels=4),
+            decoder=dict(type='mmdet.FPN', in_channels=[64, 128, 256, 512],
+                         out_channels=64, num_outs=4,
+                         norm_cfg=dict(type='BN', requires_grad=True))))
+    ckpt = dict(state_dict=model.state_dict(), meta={})
+    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
+                                              ckpt)
+    report = export_weights(ckpt, str(tmp_path / 'r18.pkl'), 'detectron2')
+    notes = ' '.join(report['notes'])
+    assert 'MODEL.RESNETS.RES2_OUT_CHANNELS 64' in notes
+    assert 'MODEL.FPN.NORM "SyncBN"' in notes

@@ -129,3 +129,77 @@ def test_a_training_checkpoint_is_not_taken_as_weights(tmp_path):
     torch.save(dict(state_dict={}, message_hub=HistoryBuffer()), path)
     with pytest.raises(PretrainedLoadError, match='export the weights'):
         load_pretrained(torch.nn.Linear(1, 1), path)
+
+
+def _with_init_cfgs(init_cfgs):
+    """The synthetic Mask R-CNN, built with ``init_cfgs`` set as a user
+    edits a stock config, then initialised."""
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py'))
+    for group, init_cfg in init_cfgs.items():
+        cfg.model[group].init_cfg = init_cfg
+    from mmdet.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+    return model
+
+
+def test_stock_init_cfg_with_the_printed_prefix_loads_n_of_n(demo_exports):
+    """The exporter's init_cfg lines, pasted into a stock mmdet config, load
+    every backbone and FPN tensor; without ``prefix`` nothing matches (the
+    trap the printed line avoids)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'export_weights',
+        osp.join(REPO, 'tools/model_converters/export_weights.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    path = demo_exports['demo']
+    text = tool.how_to_load(path, ['backbone', 'neck'])
+    init_cfgs = {
+        line.split('.')[1]: eval(line.split(' = ', 1)[1], {'dict': dict})
+        for line in text.splitlines() if '.init_cfg = ' in line
+    }
+    assert init_cfgs['backbone'] == dict(
+        type='Pretrained', checkpoint=path, prefix='backbone.')
+    detector = _with_init_cfgs(init_cfgs)
+    _assert_equal_groups(detector, path, ('backbone', 'neck'))
+    bare = _with_init_cfgs(
+        dict(backbone=dict(type='Pretrained', checkpoint=path)))
+    weights = torch.load(path, weights_only=True)['state_dict']
+    assert not torch.equal(bare.backbone.conv1.weight,
+                           weights['backbone.conv1.weight'])
+
+
+@pytest.mark.parametrize('export,decoder_groups', [
+    ('demo', ['decode_head.convs']),  # an FPN export into an FCN benchmark
+    ('demo_fcn', ['neck']),  # an FCN export into Mask R-CNN
+])
+def test_a_decoder_of_the_wrong_kind_is_an_error(demo_exports, export,
+                                                  decoder_groups):
+    from mmdense.engine import LoadPretrainedHook
+    weights = torch.load(demo_exports[export], weights_only=True)
+    weights = weights['state_dict']
+    hook = LoadPretrainedHook(decoder_groups=decoder_groups)
+    with pytest.raises(PretrainedLoadError,
+                       match='the checkpoint has a decoder this model does '
+                       'not take'):
+        hook._groups(weights, 'auto')
+    assert hook._groups(weights, False) == ('backbone', )  # explicit: fine
+
+
+def test_a_dropped_loader_hook_fails_the_run(demo_exports, tmp_path):
+    """A child config whose ``custom_hooks`` replaced the base's list loses
+    LoadPretrainedHook: with ``pretrained`` set, building the Runner fails
+    instead of training from random init."""
+    from mmdense.engine import Runner
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py'))
+    cfg.work_dir = str(tmp_path)
+    cfg.pretrained = demo_exports['demo']
+    cfg.custom_hooks = []
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        with pytest.raises(ValueError,
+                           match='no LoadPretrainedHook is registered'):
+            Runner.from_cfg(cfg)

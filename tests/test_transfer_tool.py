@@ -35,8 +35,36 @@ def test_transfer_table_random_vs_decon(run_dir):
     assert rows[('random', 'mIoU')]['seeds'] == [0, 1]
     assert rows[('decon', 'mIoU')]['n'] == 1
     assert 0 <= rows[('decon', 'mIoU')]['mean'] <= 100
+    # one seed: no spread (the sample std of one value is undefined)
+    assert rows[('decon', 'mIoU')]['std'] is None
+    assert rows[('random', 'mIoU')]['std'] is not None
     table = (work / 'results.md').read_text()
     assert '| random |' in table and '| decon |' in table
+    decon_row = next(line for line in table.splitlines()
+                     if line.startswith('| decon |'))
+    assert '±' not in decon_row and '(n=1)' in decon_row
+    weights = rows[('decon', 'mIoU')]['weights']
+    assert len(weights) == 1 and '(sha256 ' in weights[0]
+    assert f'- decon / fcn-d6_r18-d16_synthetic-voc12aug: {weights[0]}' \
+        in table
+    csv_rows = (work / 'results.csv').read_text().splitlines()
+    decon_csv = next(line for line in csv_rows if line.startswith('decon,'))
+    assert ',mIoU,' in decon_csv and ',,1,' in decon_csv  # empty std, n 1
+    # other weights under the same --name are refused, before any run
+    import torch
+    exported = weights[0].split(' (sha256')[0]
+    other = torch.load(exported, weights_only=True)
+    other['state_dict']['backbone.conv1.weight'] += 1
+    torch.save(other, str(run_dir / 'other.pth'))
+    import subprocess
+    import sys
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/transfer.py'), '--checkpoint',
+         'other.pth', '--name', 'decon', '--benchmarks', SEG, *TINY],
+        cwd=run_dir, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert '--name decon already holds runs fine-tuned from' in proc.stderr
+    assert '--allow-mixed-weights' in proc.stderr
     # re-running skips finished runs and keeps both rows
     again = run_tool(['tools/transfer.py', '--random-init', '--benchmarks',
                       SEG, '--seeds', '0', '1', *TINY], cwd=run_dir)
@@ -65,3 +93,26 @@ def test_train_fraction_uses_a_fixed_subset(run_dir):
     a, b = SubsetDataset(Ten(), 0.3), SubsetDataset(Ten(), 0.3)
     assert len(a) == 3 and a.indices == b.indices
     assert [a[i] for i in range(3)] == a.indices
+
+
+def test_runs_use_the_published_gpu_count(capsys):
+    """A benchmark's `gpus` sets the processes of its runs (with its per-GPU
+    batch, the published total batch); another --gpus is said."""
+    import importlib.util
+
+    from mmengine.config import Config
+    spec = importlib.util.spec_from_file_location(
+        'transfer_tool', osp.join(REPO, 'tools/transfer.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    voc = 'configs/benchmarks/mmseg/fcn-d6_r50-d16_2xb8-30k_voc12aug-513x513.py'
+    cfg = Config.fromfile(osp.join(REPO, voc))
+    assert cfg.gpus * cfg.train_dataloader.batch_size == 16  # SlotCon's
+    assert tool.run_gpus(cfg, None, voc) == 2
+    assert capsys.readouterr().out == ''
+    assert tool.run_gpus(cfg, 8, voc) == 8
+    said = capsys.readouterr().out
+    assert '8 processes x 8 = 64 images per step, the protocol has 2 x 8 ' \
+        '= 16' in said
+    synthetic = Config.fromfile(osp.join(REPO, SEG))
+    assert tool.run_gpus(synthetic, None, SEG) == 1

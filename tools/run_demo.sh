@@ -38,7 +38,11 @@ DECON_FCN=$(pretrain decon_fcn configs/decon/demo_fcn.py | tail -n 1)
 T=(python tools/transfer.py --work-dir "$WORK_DIR/transfer")
 "${T[@]}" --random-init --suite synthetic "${FT[@]}"
 "${T[@]}" --checkpoint "$DENSECL" --name densecl --suite synthetic "${FT[@]}"
-"${T[@]}" --checkpoint "$DECON_FPN" --name decon --suite synthetic-det "${FT[@]}"
-"${T[@]}" --checkpoint "$DECON_FCN" --name decon --suite synthetic-seg "${FT[@]}"
+# one "decon" row: the FPN checkpoint's detection runs and the FCN
+# checkpoint's segmentation runs (the table lists the file behind each cell)
+"${T[@]}" --checkpoint "$DECON_FPN" --name decon --suite synthetic-det \
+    --allow-mixed-weights "${FT[@]}"
+"${T[@]}" --checkpoint "$DECON_FCN" --name decon --suite synthetic-seg \
+    --allow-mixed-weights "${FT[@]}"
 echo "[demo] pre-trained checkpoints: $DENSECL $DECON_FPN $DECON_FCN"
 echo "[demo] results: $WORK_DIR/transfer/results.md (.csv .json .png)"

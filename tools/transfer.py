@@ -9,26 +9,34 @@ Each (weights, benchmark, seed) run lives in
 ``WORK_DIR/runs/NAME/BENCHMARK/seedS`` and is skipped once its
 ``metrics.json`` exists, so re-running resumes and adds to the table.  After
 the runs, every finished run under WORK_DIR is collected into
-``results.{md,csv,json,png}`` (mean ± std over seeds).
+``results.{md,csv,json,png}`` (mean ± std over seeds; one seed: the value
+alone), with the weights file (and its sha256) behind every cell.  Runs
+fine-tuned from different weights files are not merged under one ``--name``
+unless ``--allow-mixed-weights`` says so (e.g. a DeCon FPN checkpoint for
+detection and a DeCon FCN checkpoint for segmentation in one row).
 """
+import hashlib
 import argparse
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from mmengine.config import Config, DictAction
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 B = 'configs/benchmarks/'
 SUITES = {
-    'coco-det': [B + 'mmdet/mask-rcnn_r50-syncbn_fpn_ms-1x_coco.py'],
+    # detectron2's R_50_FPN_1x as DenseCL / SlotCon / DeCon ran it (90k);
+    # 'coco-det-12e': mmselfsup's 12-epoch variant
+    'coco-det': [B + 'mmdet/mask-rcnn_r50-syncbn_fpn_90k_coco.py'],
+    'coco-det-12e': [B + 'mmdet/mask-rcnn_r50-syncbn_fpn_ms-1x_coco.py'],
     'voc-det': [B + 'mmdet/faster-rcnn_r50-syncbn-c4_ms-24k_voc0712.py'],
-    'voc-seg': [B + 'mmseg/fcn-d6_r50-d16_4xb4-30k_voc12aug-513x513.py'],
+    'voc-seg': [B + 'mmseg/fcn-d6_r50-d16_2xb8-30k_voc12aug-513x513.py'],
     'cityscapes-seg':
-    [B + 'mmseg/fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769.py'],
+    [B + 'mmseg/fcn-d6_r50-d16_2xb8-90k_cityscapes-769x769.py'],
     'ade20k-seg': [B + 'mmseg/fcn_r50-d8_4xb4-80k_ade20k-512x512.py'],
     'densecl-seg': [
         B + 'mmseg/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py',
@@ -73,10 +81,17 @@ def parse_args(argv=None):
                         help="weights to export (default: the method's)")
     parser.add_argument('--no-decoder', action='store_true',
                         help='encoder-only transfer (load_decoder=False)')
-    parser.add_argument('--gpus', type=int, default=1,
-                        help='processes per run (tools/dist_train.sh) ')
+    parser.add_argument(
+        '--gpus', type=int,
+        help="processes per run (tools/dist_train.sh); default: the "
+        "benchmark config's `gpus` (its published GPU count, which with its "
+        'per-GPU batch gives the published total batch), else 1')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='overrides applied to every benchmark config')
+    parser.add_argument(
+        '--allow-mixed-weights', action='store_true',
+        help='let --name hold runs fine-tuned from different weights files '
+        '(each cell still records its own file)')
     args = parser.parse_args(argv)
     if not args.suite and not args.benchmarks:
         parser.error('give --suite and/or --benchmarks')
@@ -84,7 +99,8 @@ def parse_args(argv=None):
 
 
 def resolve_weights(args, out_dir: str) -> Optional[str]:
-    """The weights-only file the benchmarks load (None for random init)."""
+    """The weights-only file the benchmarks load, as an absolute path (None
+    for random init)."""
     if args.random_init:
         return None
     ckpt = args.checkpoint
@@ -104,13 +120,45 @@ def resolve_weights(args, out_dir: str) -> Optional[str]:
     try:
         read_weights(ckpt)
         if args.source is None:
-            return ckpt  # already exported: plain tensors
+            return osp.abspath(ckpt)  # already exported: plain tensors
     except RuntimeError:
         pass  # a pre-training checkpoint: export it
     from mmdense.utils.converters import export_weights
-    out = osp.join(out_dir, 'weights.pth')
+    # one file per source checkpoint: a second checkpoint under the same
+    # --name must not overwrite the weights of finished runs
+    tag = hashlib.sha256(osp.abspath(ckpt).encode()).hexdigest()[:8]
+    stem = osp.splitext(osp.basename(ckpt))[0]
+    out = osp.abspath(
+        osp.join(out_dir, f'weights-{stem}-{tag}-{args.source or "auto"}'
+                 '.pth'))
     export_weights(ckpt, out, 'mm', args.source)
     return out
+
+
+def sha256(path: Optional[str]) -> Optional[str]:
+    if path is None:
+        return None
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_one_weights_file(name: str, digest: Optional[str], path,
+                           work_dir: str, allow_mixed: bool) -> None:
+    """Refuse to add runs from other weights to a ``--name`` whose finished
+    runs came from different weights (a table row would mix them)."""
+    if allow_mixed:
+        return
+    for run in collect(work_dir):
+        if run['name'] == name and run.get('weights_sha256') != digest:
+            theirs = run.get('weights') or 'random init'
+            raise SystemExit(
+                f'[transfer] --name {name} already holds runs fine-tuned '
+                f'from {theirs}, not from {path or "random init"}: use '
+                'another --name, or --allow-mixed-weights to put both in '
+                'one row (every cell records its weights file).')
 
 
 def run_name(args) -> str:
@@ -122,8 +170,23 @@ def run_name(args) -> str:
     return osp.splitext(osp.basename(path))[0]
 
 
+def run_gpus(cfg, requested: Optional[int], bench: str) -> int:
+    """The processes of a run: ``--gpus``, else the config's ``gpus``; a
+    number other than the config's changes the total batch of its protocol,
+    which is said, not hidden."""
+    protocol = cfg.get('gpus')
+    gpus = requested or protocol or 1
+    if protocol and gpus != protocol:
+        per_gpu = cfg.train_dataloader.batch_size
+        print(f'[transfer] {osp.basename(bench)}: {gpus} processes x '
+              f'{per_gpu} = {gpus * per_gpu} images per step, the protocol '
+              f'has {protocol} x {per_gpu} = {protocol * per_gpu}: not the '
+              'published setting', flush=True)
+    return gpus
+
+
 def prepare_config(bench: str, weights: Optional[str], seed: int, args,
-                   run_dir: str) -> str:
+                   run_dir: str) -> Tuple[str, int]:
     cfg = Config.fromfile(osp.join(ROOT, bench) if not osp.isabs(bench)
                           and not osp.exists(bench) else bench)
     if args.cfg_options:
@@ -139,12 +202,13 @@ def prepare_config(bench: str, weights: Optional[str], seed: int, args,
             dataset=cfg.train_dataloader.dataset,
             fraction=args.train_fraction,
             seed=0)
+    gpus = run_gpus(cfg, args.gpus, bench)
     path = osp.join(run_dir, 'config.py')
     cfg.dump(path)
-    return path
+    return path, gpus
 
 
-def fine_tune(config: str, run_dir: str, gpus: int) -> None:
+def fine_tune(config: str, gpus: int, run_dir: str) -> None:
     if gpus > 1:
         cmd = ['bash', osp.join(ROOT, 'tools/dist_train.sh'), config,
                str(gpus)]
@@ -178,6 +242,9 @@ def main(argv=None):
     name_dir = osp.join(args.work_dir, 'runs', name)
     os.makedirs(name_dir, exist_ok=True)
     weights = resolve_weights(args, name_dir)
+    digest = sha256(weights)
+    check_one_weights_file(name, digest, weights, args.work_dir,
+                           args.allow_mixed_weights)
     for bench in benches:
         stem = osp.splitext(osp.basename(bench))[0]
         for seed in args.seeds:
@@ -190,13 +257,15 @@ def main(argv=None):
             os.makedirs(run_dir, exist_ok=True)
             print(f'[transfer] {name} / {stem} / seed {seed}: fine-tuning '
                   f'(log: {run_dir}/train.log)', flush=True)
-            fine_tune(prepare_config(bench, weights, seed, args, run_dir),
-                      run_dir, args.gpus)
+            fine_tune(*prepare_config(bench, weights, seed, args, run_dir),
+                      run_dir)
             metrics = last_metrics(run_dir)
             if not metrics:
                 raise RuntimeError(f'no evaluation metrics in {run_dir}')
             record = dict(name=name, benchmark=stem, seed=seed,
                           metrics=metrics, weights=weights,
+                          weights_sha256=digest,
+                          checkpoint=args.checkpoint or args.config,
                           no_decoder=args.no_decoder,
                           train_fraction=args.train_fraction)
             tmp = done + '.tmp'

@@ -148,13 +148,34 @@ class LoadPretrainedHook(Hook):
         if load_decoder not in ('auto', True, False):
             raise ValueError(f"load_decoder must be 'auto', True or False, "
                              f'got {load_decoder!r}')
-        if load_decoder is False or not self.decoder_groups:
+        if load_decoder is False:
             return self.groups
         if load_decoder == 'auto':
+            self._check_decoder_kind(weights)
             present = tuple(g for g in self.decoder_groups
                             if any(k.startswith(g + '.') for k in weights))
             return self.groups + present
         return self.groups + self.decoder_groups
+
+    def _check_decoder_kind(self, weights: dict) -> None:
+        """A decoder in the checkpoint that this model cannot take (a DeCon
+        FPN export given to an FCN benchmark, or the reverse) is an error,
+        not a silent drop: ``load_decoder=False`` turns the decoder off."""
+        taken = self.groups + self.decoder_groups
+        foreign = sorted(
+            k for k in weights
+            if not any(k.startswith(g + '.') for g in taken)
+            and k.split('.')[0] in ('neck', 'decode_head'))
+        if foreign:
+            roots = sorted({'.'.join(k.split('.')[:2]) for k in foreign})
+            raise PretrainedLoadError(
+                f'the checkpoint has a decoder this model does not take: '
+                f'{len(foreign)} tensors under {roots}, while this config '
+                f'loads decoders into {list(self.decoder_groups) or "none"}'
+                + _diff('checkpoint decoder keys', foreign, 6) +
+                '\n(a DeCon FPN export goes to the Mask R-CNN benchmarks, an '
+                'FCN export to the FCN ones; load_decoder=False fine-tunes '
+                'the encoder only and leaves the decoder at random init)')
 
     def before_train(self, runner) -> None:
         path = self.checkpoint or runner.cfg.get('pretrained')

@@ -12,6 +12,7 @@ from mmdense.registry import RUNNERS
 from mmdense.utils.checkpoint import (atomic_path, checkpoint_problem,
                                       find_complete_checkpoint,
                                       trusted_checkpoint_loading)
+from .pretrained import LoadPretrainedHook
 from .reliability import (NonFiniteLossHook, ResumeStateHook,
                           SafeCheckpointHook, TrainingChecksHook)
 
@@ -111,6 +112,18 @@ class Runner(_MMEngineRunner):
         for cls in (ResumeStateHook, NonFiniteLossHook, TrainingChecksHook):
             if not any(isinstance(h, cls) for h in self._hooks):
                 self.register_hook(cls())
+        pretrained = self.cfg.get('pretrained')
+        if pretrained is not None and not any(
+                isinstance(h, LoadPretrainedHook) for h in self._hooks):
+            # a child config's `custom_hooks = [...]` replaces its base's
+            # list, LoadPretrainedHook included: the run would start from
+            # random init while the user believes the weights loaded
+            raise ValueError(
+                f'pretrained={pretrained!r} is set but no LoadPretrainedHook '
+                'is registered to load it (custom_hooks replaced the base '
+                "config's list?): add dict(type='mmdense.engine."
+                "LoadPretrainedHook', ...) to custom_hooks, or set "
+                'pretrained=None for random init.')
 
     # ---------------------------------------------------------- the data
     def build_train_loop(self, loop):

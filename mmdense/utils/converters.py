@@ -489,6 +489,19 @@ def convert_transfer_weights(weights: Dict[str, torch.Tensor],
         'MODEL.RESNETS.STRIDE_IN_1X1 False, INPUT.FORMAT RGB, '
         'MODEL.PIXEL_MEAN [123.675, 116.28, 103.53], MODEL.PIXEL_STD '
         '[58.395, 57.12, 57.375] (as in MoCo\'s detection configs)')
+    depth = layout['depth']
+    if layout['block'] == 'basic':
+        report['notes'].append(
+            f'ResNet-{depth}: set MODEL.RESNETS.DEPTH {depth} and '
+            'MODEL.RESNETS.RES2_OUT_CHANNELS 64 (detectron2 requires 64 for '
+            'R18/R34; its default 256 is for bottleneck ResNets)')
+    for group in groups:
+        d2_norm = dict(bn='"SyncBN" (or "BN" on one GPU)', gn='"GN"',
+                       none='"" (no norm)')[kinds[group]['norm']]
+        report['notes'].append(
+            f'DeCon FPN ({group}): set MODEL.FPN.NORM {d2_norm}, the norm it '
+            'was pre-trained with; with another FPN.NORM its fpn_* keys do '
+            'not match and detectron2 initialises them at random')
     missing = [k for k in expected if k not in out]
     missing_ok = set(_d2_names(report['missing_decoder']))
     expected_set = set(expected)
@@ -571,12 +584,26 @@ def load_external_checkpoint(path: str, trust: bool = False):
     source you trust, it can run arbitrary code)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint "{path}" not found')
+    if _is_detectron2_pickle(path):
+        raise ConversionError(
+            f'{path} is a detectron2 checkpoint (a plain pickle of numpy '
+            'arrays), not an official PyTorch release: detectron2 takes it as '
+            f'it is (MODEL.WEIGHTS {path}). import_official.py reads the '
+            "authors' PyTorch checkpoints (.pth/.pth.tar); convert the "
+            'release this .pkl was made from instead.')
     if trust:
         return torch.load(path, map_location='cpu', weights_only=False)
     try:
         return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as err:
         found = re.findall(r'Unsupported global: GLOBAL ([\w.]+)', str(err))
+        if found and found[0].startswith('mmengine.'):
+            raise ConversionError(
+                f'{path} is a training checkpoint written by mmengine (it '
+                f'holds {found[0]}): an mmdense pre-training checkpoint needs '
+                'no import, export it with tools/model_converters/'
+                f'export_weights.py {path} OUT; import_official.py is for '
+                "the authors' official releases.") from err
         what = f' (e.g. {found[0]})' if found else ''
         raise ConversionError(
             f'{path} holds pickled Python objects besides tensors{what}, '
@@ -585,6 +612,28 @@ def load_external_checkpoint(path: str, trust: bool = False):
             'If you trust the file (downloaded from the authors), pass '
             '--trust (trust=True) to unpickle it in full; unpickling can '
             'run arbitrary code.') from err
+
+
+def _is_detectron2_pickle(path: str) -> bool:
+    """A raw pickle (not torch's zip format) whose globals are numpy's: the
+    detectron2 ``.pkl`` format.  Read with ``pickletools`` (the opcodes are
+    listed, nothing is unpickled or run)."""
+    import pickletools
+    import zipfile
+    if zipfile.is_zipfile(path):
+        return False
+    with open(path, 'rb') as f:
+        if f.read(1) != b'\x80':  # pickle protocol >= 2
+            return False
+        f.seek(0)
+        try:
+            names = {str(arg) for op, arg, _ in pickletools.genops(f)
+                     if op.name in ('GLOBAL', 'SHORT_BINUNICODE',
+                                    'BINUNICODE')}
+        except Exception:
+            return False
+    return any(n.startswith('numpy') for n in names) and not any(
+        n.startswith('torch') for n in names)
 
 
 def _tensors(d) -> 'OrderedDict':
@@ -745,6 +794,7 @@ def import_official(obj,
                      f'{L["guess"]}')
     out = OrderedDict()
     prefixes: Dict[str, Dict[str, str]] = {}
+    mapping = []  # (weights, file prefix, our prefix, tensors)
     if L['layout'] == 'bare':
         # one set of weights, the one the authors released: the method's
         # default (DenseCL / MoCo: query encoder, SlotCon / DeCon: teacher)
@@ -753,6 +803,7 @@ def import_official(obj,
         enc = _encoder(state, '', notes, 'backbone')
         out.update((own + k, v) for k, v in enc.items())
         prefixes[src] = {'backbone.': own}
+        mapping.append((src, L['stripped'], own, len(enc)))
         notes.append(f'backbone-only file: taken as the {src} weights '
                      f'(what the {method} authors release)')
     else:
@@ -763,6 +814,7 @@ def import_official(obj,
             enc = _encoder(state, L[src], notes, f'{src} encoder')
             out.update((own + k, v) for k, v in enc.items())
             prefixes[src] = {'backbone.': own}
+            mapping.append((src, L['stripped'] + L[src], own, len(enc)))
         for src in ('student', 'teacher'):
             prefix = L.get(f'{src}_decoder')
             if prefix is None or src not in prefixes:
@@ -771,6 +823,7 @@ def import_official(obj,
             own = f'{group}.' if src == 'student' else 'teacher_decoder.'
             out.update((own + k, v) for k, v in dec.items())
             prefixes[src][f'{group}.'] = own
+            mapping.append((src, L['stripped'] + prefix, own, len(dec)))
         if L['layout'] == 'openselfsup' and _has(state, 'backbone.'):
             # OpenSelfSup registers encoder_q[0] again as `backbone`
             same = all(torch.equal(v, state['encoder_q.0.' + k])
@@ -796,7 +849,7 @@ def import_official(obj,
                     container=L['container'], stripped=L['stripped'],
                     source_prefixes={s: L.get(s) for s in ('student',
                                                             'teacher')},
-                    notes=notes, from_checkpoint=origin)
+                    mapping=mapping, notes=notes, from_checkpoint=origin)
     transfer = dict(source=source, **prefixes)
     return dict(state_dict=out, meta=dict(transfer=transfer,
                                           imported=imported))

@@ -72,7 +72,28 @@ def main(argv=None):
               f"{report['missing_decoder']}")
     for note in report['notes']:
         print(f'  note: {note}')
+    if args.format == 'mm':
+        print(how_to_load(args.out, report['groups']))
     return 0
+
+
+def how_to_load(out: str, groups) -> str:
+    """The lines to paste into a fine-tuning config for an ``mm`` export:
+    its keys keep their downstream prefixes (``backbone.``, ``neck.``,
+    ``decode_head.``), so a stock ``init_cfg`` must name the prefix."""
+    lines = [
+        'load it downstream:',
+        f'  mmdense benchmark configs: --cfg-options pretrained={out}',
+        '  a stock mmdet / mmseg config (init_cfg lines to paste):'
+    ]
+    for group in groups:
+        lines.append(f"    model.{group}.init_cfg = dict(type='Pretrained', "
+                     f"checkpoint='{out}', prefix='{group}.')")
+    lines.append('  (without prefix= no tensor matches and training starts '
+                 'from random init with only a warning; --format torchvision '
+                 'writes the backbone without prefix, for mmseg\'s '
+                 'model.pretrained=)')
+    return '\n'.join(lines)
 
 
 if __name__ == '__main__':

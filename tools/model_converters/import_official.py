@@ -63,6 +63,9 @@ def main(argv=None):
     print(f"{args.out}: {info['method']} ({info['layout']} layout), "
           f"{info['num_tensors']} tensors; weights {offers}, default "
           f"{transfer['source']}")
+    for src, theirs, ours, n in info['mapping']:
+        print(f'  {src}: {theirs or "(no prefix)"}* -> {ours}* '
+              f'({n} tensors)')
     for note in info['notes']:
         print(f'  note: {note}')
     print('  next: python tools/model_converters/export_weights.py '

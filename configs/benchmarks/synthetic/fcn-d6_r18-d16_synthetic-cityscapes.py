@@ -1,6 +1,6 @@
 # The Cityscapes FCN-D6 benchmark at CPU scale on the synthetic Cityscapes.
 _base_ = [
-    '../mmseg/fcn-d6_r50-d16_8xb2-90k_cityscapes-769x769.py',
+    '../mmseg/fcn-d6_r50-d16_2xb8-90k_cityscapes-769x769.py',
     './_fcn_synthetic.py'
 ]
 data_root = 'data/synthetic/cityscapes/'
@@ -20,3 +20,4 @@ val_dataloader = dict(
     persistent_workers=False,
     dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
+gpus = 1  # one CPU process (tools/transfer.py)

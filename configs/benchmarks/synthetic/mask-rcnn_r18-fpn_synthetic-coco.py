@@ -64,3 +64,4 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(by_epoch=False, interval=max_iters))
 log_processor = dict(by_epoch=False)
+gpus = 1  # one CPU process (tools/transfer.py)

@@ -1,4 +1,5 @@
 from .fcn_decoder import FCNDecoder
+from .res_layer_extra_norm import ResLayerExtraNorm
 from .text_encoder import CaptionTransformer
 
-__all__ = ['FCNDecoder', 'CaptionTransformer']
+__all__ = ['FCNDecoder', 'CaptionTransformer', 'ResLayerExtraNorm']
