@@ -39,3 +39,9 @@ fcn_d6_model = dict(
         dropout_ratio=0.,
         align_corners=True),
     auxiliary_head=None)
+# DenseCL's poly schedule (mmcv's PolyLrUpdaterHook, power 0.9, min lr 1e-4)
+# as an mmengine PolyLR: mmengine divides by (end - 1) where mmcv divided by
+# max_iters, so the children set end = max_iters + 1 (then equal at every
+# iteration)
+mmcv_poly = dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0,
+                 by_epoch=False)

@@ -34,15 +34,7 @@ train_dataloader = dict(
         dict(_base_.dataset_aug, pipeline=train_pipeline),
     ]))
 max_iters = 20000
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=1e-4,
-        power=0.9,
-        begin=0,
-        end=max_iters + 1,
-        by_epoch=False)
-]
+param_scheduler = [dict(_base_.mmcv_poly, end=max_iters + 1)]
 # the published total batch (4 GPUs x 4); tools/train.py --auto-scale-lr
 # scales the lr from it when run with another total (off by default)
 auto_scale_lr = dict(base_batch_size=16)
