@@ -28,8 +28,8 @@ def teacher_student_pairs(model):
     if hasattr(model, 'teacher_pairs'):
         return model.teacher_pairs()
     # BYOL: mmengine's CosineEMA of (backbone, neck)
-    return [(model.target_net.module, nn.Sequential(model.backbone,
-                                                     model.neck))]
+    online = nn.Sequential(model.backbone, model.neck)
+    return [(model.target_net.module, online)]
 
 
 def assert_teachers_equal_students(model):

@@ -135,7 +135,8 @@ def _with_init_cfgs(init_cfgs):
     """The synthetic Mask R-CNN, built with ``init_cfgs`` set as a user
     edits a stock config, then initialised."""
     cfg = Config.fromfile(osp.join(
-        REPO, 'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py'))
+        REPO, 'configs/benchmarks/synthetic/'
+        'mask-rcnn_r18-fpn_synthetic-coco.py'))
     for group, init_cfg in init_cfgs.items():
         cfg.model[group].init_cfg = init_cfg
     from mmdet.registry import MODELS
@@ -177,7 +178,7 @@ def test_stock_init_cfg_with_the_printed_prefix_loads_n_of_n(demo_exports):
     ('demo_fcn', ['neck']),  # an FCN export into Mask R-CNN
 ])
 def test_a_decoder_of_the_wrong_kind_is_an_error(demo_exports, export,
-                                                  decoder_groups):
+                                                 decoder_groups):
     from mmdense.engine import LoadPretrainedHook
     weights = torch.load(demo_exports[export], weights_only=True)
     weights = weights['state_dict']
@@ -195,7 +196,8 @@ def test_a_dropped_loader_hook_fails_the_run(demo_exports, tmp_path):
     instead of training from random init."""
     from mmdense.engine import Runner
     cfg = Config.fromfile(osp.join(
-        REPO, 'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py'))
+        REPO, 'configs/benchmarks/synthetic/'
+        'mask-rcnn_r18-fpn_synthetic-coco.py'))
     cfg.work_dir = str(tmp_path)
     cfg.pretrained = demo_exports['demo']
     cfg.custom_hooks = []
@@ -203,3 +205,33 @@ def test_a_dropped_loader_hook_fails_the_run(demo_exports, tmp_path):
         with pytest.raises(ValueError,
                            match='no LoadPretrainedHook is registered'):
             Runner.from_cfg(cfg)
+
+
+@pytest.mark.parametrize('config,change', [
+    # mmseg's model.pretrained = an mmdense export (keys keep `backbone.`)
+    ('configs/benchmarks/synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py',
+     lambda cfg, path: cfg.model.update(pretrained=path)),
+    # a stock init_cfg without prefix=
+    ('configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py',
+     lambda cfg, path: cfg.model.backbone.update(
+         init_cfg=dict(type='Pretrained', checkpoint=path))),
+])
+def test_an_init_cfg_that_would_load_nothing_fails_the_run(
+        demo_exports, tmp_path, config, change):
+    from mmdense.engine import Runner
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.work_dir = str(tmp_path)
+    path = demo_exports['demo_fcn']
+    change(cfg, path)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        with pytest.raises(PretrainedLoadError) as err:
+            Runner.from_cfg(cfg)
+    message = str(err.value)
+    assert f'{path} (prefix=None) matches none of its' in message
+    assert "add prefix='backbone.' to its init_cfg" in message
+    # with the prefix the exporter prints, the run builds
+    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=path,
+                                       prefix='backbone.')
+    cfg.model.pop('pretrained', None)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        Runner.from_cfg(cfg)

@@ -105,7 +105,8 @@ def test_runs_use_the_published_gpu_count(capsys):
         'transfer_tool', osp.join(REPO, 'tools/transfer.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    voc = 'configs/benchmarks/mmseg/fcn-d6_r50-d16_2xb8-30k_voc12aug-513x513.py'
+    voc = ('configs/benchmarks/mmseg/'
+           'fcn-d6_r50-d16_2xb8-30k_voc12aug-513x513.py')
     cfg = Config.fromfile(osp.join(REPO, voc))
     assert cfg.gpus * cfg.train_dataloader.batch_size == 16  # SlotCon's
     assert tool.run_gpus(cfg, None, voc) == 2

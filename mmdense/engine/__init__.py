@@ -12,7 +12,8 @@ from .optimizers import BarlowTwinsLARS
 from .runner import Runner
 
 __all__ = [
-    'BarlowTwinsLARS', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'Runner',
+    'BarlowTwinsLARS', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
+    'Runner',
     'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
     'CollapseMonitorHook', 'DenseProbeHook', 'MemoryBankHook',
     'ChannelsLastHook', 'to_channels_last', 'ResumeStateHook',

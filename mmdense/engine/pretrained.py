@@ -105,6 +105,42 @@ def load_pretrained(model: torch.nn.Module,
     return report
 
 
+def check_pretrained_init_cfgs(model: torch.nn.Module) -> None:
+    """Fail before training when a module's ``init_cfg=dict(type=
+    'Pretrained', checkpoint=FILE[, prefix=P])`` (as written in a stock
+    mmdet / mmseg config, or set by mmseg from ``model.pretrained``) would
+    load no tensor of that module: mmengine only warns about the missing
+    keys and training starts from random init.  The usual cause is an mmdense
+    export, whose keys keep their downstream prefix (``backbone.``,
+    ``neck.``): the message names the ``prefix=`` to add."""
+    for name, module in model.named_modules():
+        cfg = getattr(module, 'init_cfg', None)
+        if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained'):
+            continue
+        path, prefix = cfg.get('checkpoint'), cfg.get('prefix')
+        if not isinstance(path, str) or '://' in path or \
+                not osp.isfile(path):
+            continue  # URLs; missing files are reported elsewhere
+        try:
+            weights = read_weights(path)
+        except PretrainedLoadError:
+            continue  # not weights-only: mmengine's own loader decides
+        keys = [k[len(prefix):] for k in weights if k.startswith(prefix)] \
+            if prefix else list(weights)
+        own = set(module.state_dict())
+        if own and not own.intersection(keys):
+            tops = sorted({k.split('.')[0] + '.' for k in weights})
+            hint = next((f"add prefix='{p}' to its init_cfg" for p in tops
+                         if own.intersection(k[len(p):] for k in weights
+                                             if k.startswith(p))),
+                        'check that the file holds this module')
+            raise PretrainedLoadError(
+                f'init_cfg of "{name or "model"}": {path} '
+                f'(prefix={prefix!r}) matches none of its '
+                f'{len(own)} tensors (the file\'s keys start with {tops}): '
+                f'{hint}; as it is, training would start from random init.')
+
+
 @HOOKS.register_module()
 class LoadPretrainedHook(Hook):
     """Loads pre-trained weights (the exporter's output) into the fine-tuning

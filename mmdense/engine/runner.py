@@ -12,7 +12,7 @@ from mmdense.registry import RUNNERS
 from mmdense.utils.checkpoint import (atomic_path, checkpoint_problem,
                                       find_complete_checkpoint,
                                       trusted_checkpoint_loading)
-from .pretrained import LoadPretrainedHook
+from .pretrained import LoadPretrainedHook, check_pretrained_init_cfgs
 from .reliability import (NonFiniteLossHook, ResumeStateHook,
                           SafeCheckpointHook, TrainingChecksHook)
 
@@ -92,7 +92,10 @@ class Runner(_MMEngineRunner):
     * :class:`~mmdense.engine.NonFiniteLossHook` and
       :class:`~mmdense.engine.TrainingChecksHook` are always registered; a
       missing checkpoint path (resume, ``load_from``, ``pretrained``,
-      ``init_cfg``) fails when the runner is built.
+      ``init_cfg``) fails when the runner is built, and so does an
+      ``init_cfg`` ``Pretrained`` file that matches no tensor of its module
+      (an mmdense export without ``prefix=``, mmseg's ``model.pretrained``)
+      and a ``pretrained`` that no ``LoadPretrainedHook`` would load.
     """
 
     def __init__(self, *args, **kwargs):
@@ -100,6 +103,7 @@ class Runner(_MMEngineRunner):
             kwargs.get('cfg'), kwargs.get('load_from'),
             bool(kwargs.get('resume')))
         super().__init__(*args, **kwargs)
+        check_pretrained_init_cfgs(self.model)
 
     # ------------------------------------------------------------- hooks
     def register_hook(self, hook, priority=None) -> None:
