@@ -8,23 +8,31 @@ from mmdense.engine import CPUAmpOptimWrapper
 from mmdense.utils import apply_cpu_fallbacks, trusted_checkpoint_loading
 
 
-def test_cpu_amp_wrapper_autocasts_to_bf16_and_trains():
+def _fit_linear(dtype):
+    """30 SGD steps of a linear regression through CPUAmpOptimWrapper
+    (``dtype``): the forward output must be in ``dtype``, the master weights
+    stay fp32 and the loss falls 10-fold.  Returns (model, wrapper, x)."""
     torch.manual_seed(0)
     model = nn.Linear(4, 1)
     wrapper = CPUAmpOptimWrapper(
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+        dtype=dtype, optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
     x = torch.randn(64, 4)
     y = x @ torch.tensor([[1.], [-2.], [0.5], [3.]])
     losses = []
     for _ in range(30):
         with wrapper.optim_context(model):
             out = model(x)
-            assert out.dtype == torch.bfloat16
+            assert out.dtype == getattr(torch, dtype)
             loss = ((out.float() - y)**2).mean()
         wrapper.update_params(loss)
         losses.append(loss.item())
     assert model.weight.dtype == torch.float32  # master weights stay fp32
     assert losses[-1] < 0.1 * losses[0]
+    return model, wrapper, x
+
+
+def test_cpu_amp_wrapper_autocasts_to_bf16_and_trains():
+    _fit_linear('bfloat16')
 
 
 def test_cpu_amp_wrapper_rejects_other_dtypes():
@@ -102,24 +110,8 @@ def test_cpu_amp_wrapper_fp16_with_dynamic_loss_scaling():
     """fp16 autocast on CPU with torch.amp.GradScaler('cpu'): it trains; a
     step whose gradients overflow is skipped (weights unchanged) and the
     scale halves; the scaler's state is saved and restored."""
-    torch.manual_seed(0)
-    model = nn.Linear(4, 1)
-    wrapper = CPUAmpOptimWrapper(
-        dtype='float16',
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    model, wrapper, x = _fit_linear('float16')
     assert wrapper.loss_scaler.is_enabled()
-    x = torch.randn(64, 4)
-    y = x @ torch.tensor([[1.], [-2.], [0.5], [3.]])
-    losses = []
-    for _ in range(30):
-        with wrapper.optim_context(model):
-            out = model(x)
-            assert out.dtype == torch.float16
-            loss = ((out.float() - y)**2).mean()
-        wrapper.update_params(loss)
-        losses.append(loss.item())
-    assert model.weight.dtype == torch.float32
-    assert losses[-1] < 0.1 * losses[0]
     scale = wrapper.loss_scaler.get_scale()
     before = model.weight.detach().clone()
     with wrapper.optim_context(model):
