@@ -477,9 +477,21 @@ def test_importer_names_the_file_kind_and_the_right_tool(decon, tmp_path,
     torch.save(dict(ckpt, message_hub=HistoryBuffer()), train)
     assert importer.main([train, str(tmp_path / 'b.pth')]) == 1
     err = capsys.readouterr().err
-    assert 'is a training checkpoint written by mmengine' in err
+    # a stock-mmengine pickle (or an mmdense one from before weights-only
+    # checkpoints): named as such; exporting it needs --trust
+    assert 'it was written by stock mmengine and pickles ' \
+        'mmengine.logging.history_buffer.HistoryBuffer' in err
     assert f'export_weights.py {train} OUT' in err
-    assert '--trust' not in err
+    assert '\n' not in err.rstrip('\n')
+    # an mmdense checkpoint of today (weights-only): no import needed
+    from mmdense.utils import save_checkpoint_file
+    sealed = str(tmp_path / 'iter_5.pth')
+    save_checkpoint_file(dict(ckpt, message_hub=dict(log_scalars={})),
+                         sealed)
+    assert importer.main([sealed, str(tmp_path / 'b.pth')]) == 1
+    err = capsys.readouterr().err
+    assert f'{sealed} is already an mmdense checkpoint' in err
+    assert f'export_weights.py {sealed} OUT' in err and '--trust' not in err
     obj, _, _ = _slotcon_obj()
     src = str(tmp_path / 'slotcon.pth')
     torch.save(obj, src)

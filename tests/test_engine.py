@@ -2,10 +2,9 @@ import pytest
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer, MessageHub
 
 from mmdense.engine import CPUAmpOptimWrapper
-from mmdense.utils import apply_cpu_fallbacks, trusted_checkpoint_loading
+from mmdense.utils import apply_cpu_fallbacks
 
 
 def _fit_linear(dtype):
@@ -154,23 +153,3 @@ def test_cpu_fallbacks_rewrite_gpu_only_wrappers():
     apply_cpu_fallbacks(single, distributed=False)
     assert single.optim_wrapper.type == 'OptimWrapper'
     assert 'model_wrapper_cfg' not in single
-
-
-def test_own_checkpoints_load_only_inside_the_trusted_context(tmp_path):
-    hub = MessageHub.get_instance('test_trusted_loading')
-    hub.update_scalar('train/loss', 1.5)
-    ckpt = dict(
-        state_dict=dict(w=torch.ones(2)), message_hub=hub.state_dict())
-    path = tmp_path / 'ckpt.pth'
-    torch.save(ckpt, path)
-    with pytest.raises(Exception, match='Weights only load failed'):
-        torch.load(path)  # torch>=2.6 default: weights-only, rejects it
-    with trusted_checkpoint_loading():
-        loaded = torch.load(path)
-        # an explicit weights_only=True (converters, load_from) still wins
-        with pytest.raises(Exception, match='Weights only load failed'):
-            torch.load(path, weights_only=True)
-    buf = loaded['message_hub']['log_scalars']['train/loss']
-    assert isinstance(buf, HistoryBuffer) and buf.current() == 1.5
-    with pytest.raises(Exception, match='Weights only load failed'):
-        torch.load(path)  # the default is back outside the block

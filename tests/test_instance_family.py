@@ -331,7 +331,7 @@ def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):
     bank to the dataset, the dataloader hands each sample its index, the
     checkpoint keeps bank and Z and exports the backbone."""
     from mmdense.utils.cli import build_runner
-    from mmdense.utils.transfer import load_pretrain_checkpoint
+    from mmdense.utils import load_checkpoint_file
     cfg = Config.fromfile(osp.join(REPO, 'configs/instdisc/demo.py'))
     cfg.work_dir = str(tmp_path)
     cfg.launcher = 'none'
@@ -347,7 +347,7 @@ def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):
     n = len(runner.train_dataloader.dataset)
     bank = runner.model.memory_bank.feats
     assert bank.shape == (n, 64) and float(runner.model.nce_z) > 0
-    ckpt = load_pretrain_checkpoint(str(tmp_path / 'iter_2.pth'))
+    ckpt = load_checkpoint_file(str(tmp_path / 'iter_2.pth'))
     assert ckpt['state_dict']['memory_bank.feats'].shape == (n, 64)
     assert set(extract_transfer_weights(ckpt)) == {
         k for k in runner.model.state_dict() if k.startswith('backbone.')}

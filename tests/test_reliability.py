@@ -126,9 +126,8 @@ def _log(work_dir):
 
 
 def _state(path):
-    from mmdense.utils import trusted_checkpoint_loading
-    with trusted_checkpoint_loading():
-        return torch.load(path, map_location='cpu')
+    from mmdense.utils import load_checkpoint_file
+    return load_checkpoint_file(str(path))
 
 
 @pytest.fixture(scope='module')
@@ -185,7 +184,8 @@ def test_sigkill_then_resume_continues_exactly(runs):
             finally:
                 os.chdir(cwd)
         log = _log(killed)
-        assert f'newest complete checkpoint is {killed / "iter_3.pth"}' in log
+        assert ('the complete checkpoint with the highest iteration is '
+                f'{killed / "iter_3.pth"}') in log
         reference, resumed = _losses(ref), _losses(killed)
         assert sorted(reference) == list(range(1, 6))
         for it in range(1, 6):  # 1-3 before the kill, 4-5 after resuming
@@ -221,8 +221,9 @@ def test_truncated_newest_checkpoint_falls_back_with_warning(runs):
         os.chdir(cwd)
     log = _log(work)
     bad = str(work / 'iter_3.pth')
-    assert f'WARNING - resume: skipping checkpoint {bad}: incomplete' in log
-    assert f'newest complete checkpoint is {work / "iter_2.pth"}' in log
+    assert f'WARNING - resume: skipping {bad}: truncated' in log
+    assert ('the complete checkpoint with the highest iteration is '
+            f'{work / "iter_2.pth"}') in log
     # it went on from iteration 2 exactly as the reference run
     reference, resumed = _losses(ref), _losses(work)
     assert sorted(resumed) == [3, 4, 5]
@@ -632,5 +633,5 @@ def test_explicit_resume_of_a_corrupt_checkpoint_names_it(tmp_path):
     runner._has_loaded, runner._resume, runner._load_from = False, True, \
         str(bad)
     with pytest.raises(ValueError, match=f'resume: checkpoint "{bad}" is '
-                       'incomplete or not a torch checkpoint'):
+                       'truncated'):
         runner.load_or_resume()

@@ -7,7 +7,7 @@ import pytest
 import torch
 from conftest import REPO, run_tool
 
-from mmdense.utils import trusted_checkpoint_loading
+from mmdense.utils import load_checkpoint_file
 
 DEMO = osp.join(REPO, 'configs/densecl/demo.py')
 FAST = [
@@ -21,8 +21,7 @@ def _losses(log):
 
 
 def _load(path):
-    with trusted_checkpoint_loading():
-        return torch.load(path, map_location='cpu')
+    return load_checkpoint_file(path)
 
 
 def test_train_demo_then_resume(run_dir):

@@ -1,5 +1,6 @@
 """Pre-trained weights into the benchmark models: exact, loud, or an error."""
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -125,9 +126,27 @@ def test_c4_maps_res5_into_the_shared_head(tmp_path):
 
 def test_a_training_checkpoint_is_not_taken_as_weights(tmp_path):
     from mmengine.logging import HistoryBuffer
+
+    from mmdense.utils import CheckpointError, save_checkpoint_file
     path = str(tmp_path / 'train.pth')
-    torch.save(dict(state_dict={}, message_hub=HistoryBuffer()), path)
-    with pytest.raises(PretrainedLoadError, match='export the weights'):
+    meta = dict(transfer=dict(source='student',
+                              student={'backbone.': 'backbone.'}))
+    # an mmdense training checkpoint (weights-only today): export first
+    save_checkpoint_file(dict(state_dict={}, meta=meta, message_hub={}),
+                         path)
+    with pytest.raises(PretrainedLoadError, match=re.escape(
+            f'{path} is a pre-training checkpoint (student and teacher '
+            'weights under their pre-training names): export the weights '
+            'that transfer first with tools/model_converters/'
+            f'export_weights.py {path} OUT.pth and load OUT.pth.')):
+        load_pretrained(torch.nn.Linear(1, 1), path)
+    # one with pickled mmengine objects (stock mmengine, older mmdense):
+    # refused, and the exporter's --trust is named
+    torch.save(dict(state_dict={}, meta=meta,
+                    message_hub=HistoryBuffer()), path)
+    with pytest.raises(CheckpointError, match=re.escape(
+            f'refused to load {path}: it was written by stock mmengine') +
+            '.*' + re.escape(f'export_weights.py {path} OUT.pth --trust')):
         load_pretrained(torch.nn.Linear(1, 1), path)
 
 

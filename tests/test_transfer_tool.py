@@ -55,7 +55,8 @@ def test_transfer_table_random_vs_decon(run_dir):
     exported = weights[0].split(' (sha256')[0]
     other = torch.load(exported, weights_only=True)
     other['state_dict']['backbone.conv1.weight'] += 1
-    torch.save(other, str(run_dir / 'other.pth'))
+    from mmdense.utils import save_checkpoint_file  # re-sealed: valid
+    save_checkpoint_file(other, str(run_dir / 'other.pth'))
     import subprocess
     import sys
     proc = subprocess.run(

@@ -2,8 +2,8 @@
 import argparse
 import os.path as osp
 
-from mmdense.utils import trusted_checkpoint_loading
-from mmdense.utils.cli import add_common_args, build_runner, load_config
+from mmdense.utils.cli import (add_common_args, add_trust_arg, build_runner,
+                               load_config, run_cli)
 from mmdense.utils.dist import shutdown_dist
 
 
@@ -13,6 +13,11 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--out', help='dump the raw predictions to this pickle file')
+    parser.add_argument(
+        '--allow-partial', action='store_true',
+        help='evaluate even if the checkpoint does not match the model key '
+        'for key (default: refuse, with the key diff)')
+    add_trust_arg(parser, 'CHECKPOINT')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -20,7 +25,9 @@ def parse_args():
 def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
+        raise FileNotFoundError(
+            f'checkpoint "{args.checkpoint}" does not exist; pass the '
+            'checkpoint of a fine-tuning run to evaluate')
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if cfg.get('test_dataloader') is None:
@@ -33,14 +40,12 @@ def main():
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
         cfg.test_evaluator.append(
             dict(type='mmengine.DumpResults', out_file_path=args.out))
-    runner = build_runner(cfg)
-    # a training run's own checkpoint (it pickles mmengine's logging state)
-    # is trusted, as for resume; see mmdense/utils/checkpoint.py
-    with trusted_checkpoint_loading():
-        metrics = runner.test()
+    runner = build_runner(cfg, trust=args.trust,
+                          strict=not args.allow_partial)
+    metrics = runner.test()
     print(metrics)
     shutdown_dist()
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -5,7 +5,8 @@ import argparse
 import sys
 
 from mmdense.engine.reliability import NonFiniteLossError
-from mmdense.utils.cli import add_common_args, build_runner, load_config
+from mmdense.utils.cli import (add_common_args, add_trust_arg, build_runner,
+                               load_config, run_cli)
 from mmdense.utils.dist import shutdown_dist
 
 
@@ -18,7 +19,8 @@ def parse_args():
         type=str,
         const='auto',
         help='resume from the given checkpoint, or, without a value, from '
-        'the latest checkpoint in the work dir')
+        'the complete checkpoint of the work dir with the highest iteration')
+    add_trust_arg(parser, 'the checkpoint given to --resume / load_from')
     parser.add_argument(
         '--amp',
         nargs='?',
@@ -76,7 +78,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(load_config(args), args)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, trust=args.trust)
     try:
         runner.train()
     except NonFiniteLossError as err:  # one line, no traceback
@@ -87,4 +89,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

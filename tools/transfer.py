@@ -26,6 +26,8 @@ from typing import List, Optional, Tuple
 
 from mmengine.config import Config, DictAction
 
+from mmdense.utils.cli import add_debug_arg, add_trust_arg, run_cli
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 B = 'configs/benchmarks/'
 SUITES = {
@@ -92,6 +94,8 @@ def parse_args(argv=None):
         '--allow-mixed-weights', action='store_true',
         help='let --name hold runs fine-tuned from different weights files '
         '(each cell still records its own file)')
+    add_trust_arg(parser, '--checkpoint')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if not args.suite and not args.benchmarks:
         parser.error('give --suite and/or --benchmarks')
@@ -116,13 +120,11 @@ def resolve_weights(args, out_dir: str) -> Optional[str]:
             ckpt = f.read().strip()
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint "{ckpt}" not found')
-    from mmdense.engine.pretrained import read_weights
-    try:
-        read_weights(ckpt)
-        if args.source is None:
-            return osp.abspath(ckpt)  # already exported: plain tensors
-    except RuntimeError:
-        pass  # a pre-training checkpoint: export it
+    from mmdense.engine.pretrained import needs_export
+    from mmdense.utils.checkpoint import load_checkpoint_file
+    loaded = load_checkpoint_file(ckpt, trust=args.trust, option='--trust')
+    if not needs_export(loaded) and args.source is None:
+        return osp.abspath(ckpt)  # already exported: plain tensors
     from mmdense.utils.converters import export_weights
     # one file per source checkpoint: a second checkpoint under the same
     # --name must not overwrite the weights of finished runs
@@ -131,7 +133,7 @@ def resolve_weights(args, out_dir: str) -> Optional[str]:
     out = osp.abspath(
         osp.join(out_dir, f'weights-{stem}-{tag}-{args.source or "auto"}'
                  '.pth'))
-    export_weights(ckpt, out, 'mm', args.source)
+    export_weights(loaded, out, 'mm', args.source)
     return out
 
 
@@ -280,4 +282,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -14,24 +14,38 @@ class PretrainedLoadError(RuntimeError):
     """Raised when pre-trained weights do not load exactly."""
 
 
-def _diff(title: str, keys: Sequence[str], limit: int = 12) -> str:
+def key_diff(title: str, keys: Sequence[str], limit: int = 12) -> str:
     keys = sorted(keys)
     more = f' ... (+{len(keys) - limit} more)' if len(keys) > limit else ''
     return f'\n  {title} ({len(keys)}): {keys[:limit]}{more}'
 
 
+def needs_export(ckpt) -> bool:
+    """A pre-training (or imported official) checkpoint: its tensors keep
+    the pre-training names (student and teacher), ``meta['transfer']`` says
+    which ones transfer; export_weights.py turns it into weights."""
+    return isinstance(ckpt, dict) and isinstance(ckpt.get('meta'), dict) \
+        and 'transfer' in ckpt['meta']
+
+
 def read_weights(path: str) -> Dict[str, torch.Tensor]:
-    """A weights-only checkpoint's ``state_dict`` (the exporter's output)."""
+    """An exported weights file's ``state_dict`` (weights-only, checked:
+    :func:`mmdense.utils.checkpoint.load_checkpoint_file`)."""
+    from mmdense.utils.checkpoint import load_checkpoint_file
     if not osp.isfile(path):
         raise FileNotFoundError(f'pre-trained checkpoint "{path}" not found')
-    try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:
+    ckpt = load_checkpoint_file(
+        path, option=f'tools/model_converters/export_weights.py {path} '
+        'OUT.pth --trust (then load OUT.pth)')
+    if needs_export(ckpt):
         raise PretrainedLoadError(
-            f'{path} is not a weights-only checkpoint ({type(err).__name__}). '
-            'Pre-training checkpoints carry training state: export the '
-            'weights first with tools/model_converters/export_weights.py '
-            '(or extract_transfer_weights.py).') from err
+            f'{path} is a pre-training checkpoint (student and teacher '
+            'weights under their pre-training names): export the weights '
+            'that transfer first with tools/model_converters/'
+            f'export_weights.py {path} OUT.pth and load OUT.pth.')
+    if not isinstance(ckpt, dict):
+        raise PretrainedLoadError(
+            f'{path} holds a bare {type(ckpt).__name__}, not weights')
     return ckpt.get('state_dict', ckpt)
 
 
@@ -76,17 +90,17 @@ def load_pretrained(model: torch.nn.Module,
         if not given:
             problems.append(
                 f'"{group}": the checkpoint has no key starting with '
-                f'"{prefix}"' + _diff('checkpoint groups', {
+                f'"{prefix}"' + key_diff('checkpoint groups', {
                     k.split('.')[0] for k in weights
                 }))
         elif missing or unexpected or bad_shape:
             problems.append(
                 f'"{group}": partial match' +
-                (_diff('model keys not in the checkpoint', missing)
+                (key_diff('model keys not in the checkpoint', missing)
                  if missing else '') +
-                (_diff('checkpoint keys not in the model', unexpected)
+                (key_diff('checkpoint keys not in the model', unexpected)
                  if unexpected else '') +
-                (_diff('shape mismatch', bad_shape) if bad_shape else ''))
+                (key_diff('shape mismatch', bad_shape) if bad_shape else ''))
         good = (given & expected) - bad_shape
         to_load.update({k: weights[k] for k in good})
         report[group] = f'{len(good)}/{len(expected)} tensors'
@@ -208,7 +222,7 @@ class LoadPretrainedHook(Hook):
                 f'the checkpoint has a decoder this model does not take: '
                 f'{len(foreign)} tensors under {roots}, while this config '
                 f'loads decoders into {list(self.decoder_groups) or "none"}'
-                + _diff('checkpoint decoder keys', foreign, 6) +
+                + key_diff('checkpoint decoder keys', foreign, 6) +
                 '\n(a DeCon FPN export goes to the Mask R-CNN benchmarks, an '
                 'FCN export to the FCN ones; load_decoder=False fine-tunes '
                 'the encoder only and leaves the decoder at random init)')

@@ -14,8 +14,10 @@ mmdense's :class:`~mmdense.engine.Runner` registers all four on every run
   checkpoints (``max_keep_ckpts``) only *after* the new one is complete.
 """
 import math
+import os.path as osp
 from typing import Optional
 
+import numpy as np
 import torch
 from mmengine.dist import all_reduce, get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
@@ -180,6 +182,72 @@ class ResumeStateHook(Hook):
         self._stage = 'epoch'
 
 
+#: a value whose square overflows float32: no trained network holds one, a
+#: diverging run does before it reaches inf (DenseCL at lr 1e6: BN running
+#: variances of 1e27 one iteration before they are inf)
+HUGE = float(torch.finfo(torch.float32).max)**0.5
+#: a parameter this many times larger (in absolute value) than the largest
+#: parameter at the start of the run marks a diverged model: one SGD step
+#: at lr 1e5 multiplies DenseCL's by ~1e4 while its loss is still finite;
+#: training at a sane lr moves them by a small factor (BN weights start at 1)
+GROWTH = 1000.
+
+
+def param_absmax(model: torch.nn.Module) -> float:
+    """The largest absolute value of the model's floating parameters."""
+    values = [p.detach().abs().max() for p in model.parameters()
+              if p.is_floating_point() and p.numel()]
+    return float(torch.stack(values).max()) if values else 0.
+
+
+def _non_finite(obj, path=''):
+    """Key paths of floating tensors of ``obj`` with a NaN / inf or a
+    value of :data:`HUGE` or more."""
+    if isinstance(obj, torch.Tensor):
+        if obj.is_floating_point() and obj.numel() and not bool(
+                obj.detach().abs().max() < HUGE):
+            yield path
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _non_finite(v, f'{path}.{k}' if path else str(k))
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from _non_finite(v, f'{path}[{i}]')
+
+
+def checkpoint_health(checkpoint: dict, params=(),
+                      reference: Optional[float] = None) -> Optional[str]:
+    """``None`` if every floating tensor of the model and optimizer state is
+    finite and below :data:`HUGE` in magnitude, no parameter (``params``:
+    their state_dict keys) exceeds :data:`GROWTH` times ``reference`` (the
+    largest parameter when the run started) and every logged loss of the
+    message hub was finite, else what is not."""
+    bad = list(_non_finite(checkpoint.get('state_dict', {}), 'state_dict'))
+    bad += list(_non_finite(checkpoint.get('optimizer', {}), 'optimizer'))
+    if bad:
+        more = f' (+{len(bad) - 3} more)' if len(bad) > 3 else ''
+        return (f'{len(bad)} tensors non-finite or huge (|x| >= {HUGE:.2g}):'
+                f' {", ".join(bad[:3])}' + more)
+    if reference:
+        state = checkpoint.get('state_dict', {})
+        found = [(float(state[k].detach().abs().max()), k) for k in params
+                 if k in state and state[k].numel()]
+        if found:
+            top, key = max(found)
+            if top > GROWTH * reference:
+                return (f'the parameters grew {top / reference:.3g} times '
+                        f'(largest |x| {top:.3g} in state_dict.{key}, '
+                        f'{reference:.3g} at the start of the run): '
+                        'diverged')
+    scalars = checkpoint.get('message_hub', {}).get('log_scalars', {})
+    for key, buf in scalars.items():
+        if 'loss' in key and hasattr(buf, 'data'):
+            values = buf.data[0]
+            if len(values) and not np.isfinite(values).all():
+                return f'a non-finite {key} was logged'
+    return None
+
+
 def _value(v) -> float:
     return float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
 
@@ -225,13 +293,25 @@ class NonFiniteLossHook(Hook):
         if not bad:
             bad = [f'loss={loss}' if not math.isfinite(loss) else
                    'on another process']
-        last = runner.message_hub.get_info('last_ckpt')
+        last = runner.message_hub.get_info('last_good_ckpt')
+        if last:
+            way_out = (f'the last good checkpoint (all tensors finite and '
+                       f'not huge, all logged losses finite) is {last}. '
+                       'Lower the learning rate '
+                       '(--cfg-options optim_wrapper.optimizer.lr=...) and/or '
+                       'clip gradients (optim_wrapper.clip_grad.max_norm=...),'
+                       f' then run the same command with --resume {last} '
+                       '(a resumed run takes the new lr and schedule).')
+        else:
+            way_out = ('no good checkpoint was written yet: lower the '
+                       'learning rate (--cfg-options '
+                       'optim_wrapper.optimizer.lr=...) and/or clip gradients '
+                       '(optim_wrapper.clip_grad.max_norm=...) and start '
+                       'again without --resume.')
         raise NonFiniteLossError(
             f'non-finite loss at iteration {runner.iter + 1}: '
-            f'{", ".join(bad)}. Training stopped; nothing of this state was '
-            f'checkpointed, the last good checkpoint is {last or "(none)"}. '
-            'Lower the learning rate or clip gradients '
-            '(optim_wrapper.clip_grad), then continue with --resume.')
+            f'{", ".join(bad)}. Training stopped, nothing of this state was '
+            f'checkpointed; {way_out}')
 
 
 @HOOKS.register_module()
@@ -267,6 +347,7 @@ class SafeCheckpointHook(CheckpointHook):
     def _save_checkpoint_with_step(self, runner, step, meta):
         keep = self.max_keep_ckpts
         stale, before = [], list(getattr(self, 'keep_ckpt_ids', ()))
+        good_before = runner.message_hub.get_info('last_good_ckpt')
         if keep > 0:
             ids = list(before)
             if not ids or ids[-1] != step:
@@ -287,13 +368,25 @@ class SafeCheckpointHook(CheckpointHook):
             raise
         finally:
             self.max_keep_ckpts = keep
-        if not is_main_process():
+        if not is_main_process() or keep <= 0:
             return
-        for old in stale:
-            if old == step:
+        good = runner.message_hub.get_info('last_good_ckpt')
+
+        def path_of(i):
+            return osp.abspath(self.file_backend.join_path(
+                self.out_dir, self.filename_tmpl.format(i)))
+
+        paths = {path_of(i): i for i in stale if i != step}
+        kept = {path_of(i) for i in ids}
+        # the newest good checkpoint is never pruned; the one it replaces
+        # goes once it is outside the kept window
+        own = osp.dirname(path_of(step))
+        if good_before and good_before != good and good_before not in kept \
+                and osp.dirname(good_before) == own:
+            paths.setdefault(good_before, None)
+        for path in paths:
+            if path == good:
                 continue
-            path = self.file_backend.join_path(self.out_dir,
-                                               self.filename_tmpl.format(old))
             if self.file_backend.isfile(path):
                 self.file_backend.remove(path)
             elif self.file_backend.isdir(path):

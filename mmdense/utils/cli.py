@@ -1,10 +1,65 @@
-"""What tools/train.py and tools/test.py share: the common options, the
-config they load and the Runner they build."""
+"""What the tools share: one-line errors (:func:`run_cli`, ``--debug``),
+and for tools/train.py and tools/test.py the common options, the config
+they load and the Runner they build."""
 import argparse
 import os
 import os.path as osp
+import sys
+from typing import Callable, Optional
 
 from mmengine.config import Config, DictAction
+
+
+DEBUG_ENV = 'MMDENSE_DEBUG'
+
+
+def add_debug_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        '--debug', action='store_true',
+        help=f'show the full traceback of an error (also {DEBUG_ENV}=1); '
+        'without it an error is one line naming what to fix')
+
+
+def add_trust_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        '--trust', action='store_true',
+        help=f'unpickle {what} in full (it can run arbitrary code): only for '
+        'a file from a source you trust that weights-only loading refuses '
+        '(e.g. a stock mmengine / mmdet / mmseg training checkpoint)')
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, KeyError) and len(err.args) == 1 and isinstance(
+            err.args[0], str):
+        text = err.args[0]  # str(KeyError) adds quotes
+    else:
+        text = str(err)
+    from .checkpoint import CheckpointError
+    expected = (CheckpointError, FileNotFoundError, ValueError, KeyError)
+    names = {c.__name__ for c in type(err).__mro__}
+    if isinstance(err, expected) or names & {
+            'ConversionError', 'PretrainedLoadError', 'NonFiniteLossError'}:
+        return text or type(err).__name__
+    return (f'{type(err).__name__}: {text} (run with --debug or '
+            f'{DEBUG_ENV}=1 for the traceback)')
+
+
+def run_cli(main: Callable[[], Optional[int]]) -> None:
+    """Run a tool's ``main()`` and exit with its status.  An exception is
+    printed as one line ``error: ...`` on stderr (status 1) - an expected
+    user error (a file, key, option or value to fix) as its message, any
+    other with its type and how to see the traceback - unless ``--debug``
+    is on the command line or ``MMDENSE_DEBUG`` is set, which re-raise."""
+    debug = '--debug' in sys.argv[1:] or os.environ.get(
+        DEBUG_ENV, '') not in ('', '0')
+    try:
+        status = main()
+    except Exception as err:  # noqa: B902  (SystemExit passes through)
+        if debug:
+            raise
+        print(f'error: {_message(err)}', file=sys.stderr)
+        sys.exit(1)
+    sys.exit(status or 0)
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +75,7 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_arg(parser)
 
 
 def load_config(args) -> Config:
@@ -41,10 +97,12 @@ def load_config(args) -> Config:
     return cfg
 
 
-def build_runner(cfg: Config):
+def build_runner(cfg: Config, trust: bool = False, strict: bool = False):
     """Register everything, keep the config's registry scope, start a CPU
     process group where needed and build the Runner (``runner_type`` or
-    :class:`mmdense.engine.Runner`)."""
+    :class:`mmdense.engine.Runner`).  ``trust``: unpickle the checkpoint it
+    resumes / loads in full (``--trust``); ``strict``: ``load_from`` must
+    match the model exactly."""
     from mmengine.registry import RUNNERS
 
     from mmdense.engine import Runner
@@ -55,6 +113,8 @@ def build_runner(cfg: Config):
     cfg.default_scope = cfg.get('default_scope', 'mmdense')
     init_cpu_dist_if_needed(cfg.launcher)
     apply_cpu_fallbacks(cfg, distributed=cfg.launcher != 'none')
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    runner.trust_checkpoints = trust
+    runner.strict_load = strict
+    return runner

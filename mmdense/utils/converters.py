@@ -38,8 +38,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from .checkpoint import CheckpointError
 from .checkpoint import atomic_write as _atomic_write
-from .transfer import extract_transfer_weights, load_pretrain_checkpoint
+from .checkpoint import load_checkpoint_file, save_checkpoint_file
+from .transfer import extract_transfer_weights
 
 FORMATS = ('mm', 'detectron2', 'torchvision')
 METHODS = ('densecl', 'mocov1', 'mocov2', 'slotcon', 'decon')
@@ -538,12 +540,23 @@ def export_weights(checkpoint,
                    fmt: str = 'mm',
                    source: Optional[str] = None,
                    decoder: bool = True,
-                   partial_decoder: bool = False) -> dict:
+                   partial_decoder: bool = False,
+                   trust: bool = False) -> dict:
     """Export the transfer weights of ``checkpoint`` (a path to an mmdense
     pre-training / imported checkpoint, or the loaded dict) to ``out`` in
-    ``fmt`` (:data:`FORMATS`), atomically.  Returns a report."""
+    ``fmt`` (:data:`FORMATS`), atomically.  A path is loaded weights-only
+    and checked (CRC, tensor digest) unless ``trust``.  Returns a report."""
     path = checkpoint if isinstance(checkpoint, str) else None
-    ckpt = load_pretrain_checkpoint(path) if path else checkpoint
+    if path:
+        try:
+            ckpt = load_checkpoint_file(path, trust=trust, option='--trust')
+        except CheckpointError as err:
+            raise ConversionError(str(err)) from None
+    else:
+        ckpt = checkpoint
+    if not isinstance(ckpt, dict):
+        raise ConversionError(f'{path} holds a bare {type(ckpt).__name__}, '
+                              'not a checkpoint')
     info = ckpt.get('meta', {}).get('transfer')
     if info is None:
         raise ConversionError(
@@ -564,8 +577,7 @@ def export_weights(checkpoint,
                 missing_decoder=report['missing_decoder'])
     if fmt == 'mm':
         meta['groups'] = groups
-        obj = dict(state_dict=converted, meta=meta)
-        _atomic_write(out, lambda f: torch.save(obj, f))
+        save_checkpoint_file(dict(state_dict=converted, meta=meta), out)
     elif fmt == 'torchvision':
         _atomic_write(out, lambda f: torch.save(converted, f))
     else:
@@ -591,27 +603,27 @@ def load_external_checkpoint(path: str, trust: bool = False):
             f'it is (MODEL.WEIGHTS {path}). import_official.py reads the '
             "authors' PyTorch checkpoints (.pth/.pth.tar); convert the "
             'release this .pkl was made from instead.')
-    if trust:
-        return torch.load(path, map_location='cpu', weights_only=False)
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        found = re.findall(r'Unsupported global: GLOBAL ([\w.]+)', str(err))
-        if found and found[0].startswith('mmengine.'):
-            raise ConversionError(
-                f'{path} is a training checkpoint written by mmengine (it '
-                f'holds {found[0]}): an mmdense pre-training checkpoint needs '
-                'no import, export it with tools/model_converters/'
-                f'export_weights.py {path} OUT; import_official.py is for '
-                "the authors' official releases.") from err
-        what = f' (e.g. {found[0]})' if found else ''
+        obj = load_checkpoint_file(path, trust=trust, option='--trust')
+    except CheckpointError as err:
+        msg = str(err)
+        if 'written by stock mmengine' in msg:
+            msg += (' If it is an mmdense pre-training checkpoint, it needs '
+                    f'no import: export it with tools/model_converters/'
+                    f'export_weights.py {path} OUT; import_official.py is '
+                    "for the authors' official releases.")
+        elif 'argparse.Namespace' in msg:
+            msg += (' (Official SlotCon / DeCon full checkpoints keep their '
+                    'argparse.Namespace under "args".)')
+        raise ConversionError(msg) from None
+    from mmdense.engine.pretrained import needs_export
+    if needs_export(obj):
         raise ConversionError(
-            f'{path} holds pickled Python objects besides tensors{what}, '
-            'which weights-only loading refuses. Official SlotCon / DeCon '
-            'full checkpoints keep their argparse.Namespace under "args". '
-            'If you trust the file (downloaded from the authors), pass '
-            '--trust (trust=True) to unpickle it in full; unpickling can '
-            'run arbitrary code.') from err
+            f'{path} is already an mmdense checkpoint (it has '
+            'meta["transfer"]): it needs no import, export it with '
+            f'tools/model_converters/export_weights.py {path} OUT; '
+            "import_official.py is for the authors' official releases.")
+    return obj
 
 
 def _is_detectron2_pickle(path: str) -> bool:
@@ -864,7 +876,7 @@ def import_official_file(src: str,
     mmdense-style checkpoint to ``out`` atomically; return its meta."""
     obj = load_external_checkpoint(src, trust)
     ckpt = import_official(obj, method, source, origin=src)
-    _atomic_write(out, lambda f: torch.save(ckpt, f))
+    save_checkpoint_file(ckpt, out)
     meta = ckpt['meta']
     return dict(meta['imported'], transfer=meta['transfer'],
                 num_tensors=len(ckpt['state_dict']), out=out)

@@ -4,8 +4,6 @@ from typing import Dict, Optional
 
 import torch
 
-from .checkpoint import trusted_checkpoint_loading
-
 
 def extract_transfer_weights(
         checkpoint: dict,
@@ -34,11 +32,3 @@ def extract_transfer_weights(
         out.update((down + k[len(own):], v.detach().clone())
                    for k, v in found.items())
     return out
-
-
-def load_pretrain_checkpoint(path: str) -> dict:
-    """Load an mmdense pre-training checkpoint (a run's own output: trusted,
-    see :mod:`mmdense.utils.checkpoint`)."""
-    with trusted_checkpoint_loading():
-        return torch.load(path, map_location='cpu')
-

@@ -91,6 +91,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from mmdense.utils.cli import add_debug_arg, run_cli
 
 
 PEERS = ('mmpretrain::densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py',
@@ -138,6 +139,7 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='write the results as JSON')
     # internal: run one config described by a JSON job file
     parser.add_argument('--single', help=argparse.SUPPRESS)
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     if args.peers:
         args.configs = list(args.configs) + [
@@ -754,4 +756,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

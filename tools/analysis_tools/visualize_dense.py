@@ -48,6 +48,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from mmdense.utils.cli import (add_debug_arg, add_trust_arg,  # noqa: E402
+                               run_cli)
+
 PANEL_INCHES = 3  # one square panel per view
 
 
@@ -67,6 +70,8 @@ def parse_args(argv=None):
                         help='DenseCL: at most this many matches drawn')
     parser.add_argument('--dpi', type=int, default=100)
     parser.add_argument('--out', required=True, help='output PNG')
+    add_trust_arg(parser, '--checkpoint')
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -113,12 +118,12 @@ def make_views(cfg, image: Optional[str], seed: int) -> dict:
 
 
 # ------------------------------------------------------------ the model
-def build_model(cfg, checkpoint: Optional[str]):
+def build_model(cfg, checkpoint: Optional[str], trust: bool = False):
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import MODELS
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-    from mmdense.utils import trusted_checkpoint_loading
+    from mmdense.utils import load_checkpoint_file
     model_cfg = cfg.model.copy()
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
@@ -126,9 +131,9 @@ def build_model(cfg, checkpoint: Optional[str]):
     if hasattr(model, 'max_iters'):
         model.max_iters = 1
     if checkpoint:
-        with trusted_checkpoint_loading():
-            load_checkpoint(model, checkpoint, map_location='cpu',
-                            strict=True)
+        _load_checkpoint_to_model(
+            model, load_checkpoint_file(checkpoint, trust=trust),
+            strict=True)
     return model.eval()
 
 
@@ -339,7 +344,7 @@ def main(argv=None) -> None:
     cfg = Config.fromfile(args.config)
     register_all_modules(init_default_scope=False)
     init_default_scope(cfg.get('default_scope', 'mmdense'))
-    model = build_model(cfg, args.checkpoint)
+    model = build_model(cfg, args.checkpoint, args.trust)
     packed = make_views(cfg, args.image, args.seed)
     weights = osp.basename(args.checkpoint) if args.checkpoint else \
         'random init'
@@ -354,4 +359,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -10,6 +10,7 @@ import argparse
 
 from mmdense.datasets.synthetic import (FORMATS, load_manifest,
                                         make_synthetic_datasets)
+from mmdense.utils.cli import add_debug_arg, run_cli
 
 
 def parse_args(argv=None):
@@ -38,6 +39,7 @@ def parse_args(argv=None):
         '--overwrite',
         action='store_true',
         help='rebuild roots even when their manifest matches')
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -58,4 +60,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -13,6 +13,7 @@ alphabetically). ``TokenizeCaption`` also builds it on first use when given
 import argparse
 
 from mmdense.datasets.captions import SPECIALS, CaptionTokenizer
+from mmdense.utils.cli import add_debug_arg, run_cli
 
 
 def main(argv=None):
@@ -27,6 +28,7 @@ def main(argv=None):
         'vocab_size)')
     parser.add_argument(
         '--min-count', type=int, default=1, help='rarest word kept')
+    add_debug_arg(parser)
     args = parser.parse_args(argv)
     tokenizer = CaptionTokenizer.from_caption_file(
         args.captions, vocab_size=args.vocab_size, min_count=args.min_count)
@@ -36,4 +38,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -25,6 +25,7 @@ import argparse
 import os.path as osp
 import sys
 
+from mmdense.utils.cli import add_debug_arg, add_trust_arg, run_cli
 from mmdense.utils.converters import FORMATS, ConversionError, export_weights
 
 
@@ -47,6 +48,8 @@ def parse_args(argv=None):
         '--partial-decoder', action='store_true',
         help='accept a decoder with missing layers (e.g. official DeCon '
         'FPN: only fpn_output2); the backbone is always checked in full')
+    add_trust_arg(parser, 'CKPT')
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -57,7 +60,7 @@ def main(argv=None):
     try:
         report = export_weights(args.checkpoint, args.out, args.format,
                                 args.source, not args.no_decoder,
-                                args.partial_decoder)
+                                args.partial_decoder, trust=args.trust)
     except ConversionError as err:
         print(f'export refused: {err}', file=sys.stderr)
         return 1
@@ -97,4 +100,4 @@ def how_to_load(out: str, groups) -> str:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_cli(main)

@@ -9,6 +9,7 @@ downstream keys (``backbone.*``; for DeCon also ``neck.*`` (FPN) or
 import argparse
 import os.path as osp
 
+from mmdense.utils.cli import add_debug_arg, add_trust_arg, run_cli
 from mmdense.utils.converters import export_weights
 
 
@@ -20,13 +21,16 @@ def main():
         '--source',
         choices=['student', 'teacher'],
         help="which weights (default: the method's, from the checkpoint)")
+    add_trust_arg(parser, 'CKPT')
+    add_debug_arg(parser)
     args = parser.parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
-    info = export_weights(args.checkpoint, args.out, 'mm', args.source)
+    info = export_weights(args.checkpoint, args.out, 'mm', args.source,
+                          trust=args.trust)
     print(f"{args.out}: {info['num_tensors']} tensors ({info['source']} "
           f"weights), groups {info['groups']}")
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -26,6 +26,7 @@ store an argparse.Namespace; only for files you trust).
 import argparse
 import sys
 
+from mmdense.utils.cli import add_debug_arg, run_cli
 from mmdense.utils.converters import (METHODS, ConversionError,
                                       import_official_file)
 
@@ -47,6 +48,7 @@ def parse_args(argv=None):
         '--trust', action='store_true',
         help='unpickle SRC in full (arbitrary code can run): only for files '
         'from a source you trust; default is weights-only loading')
+    add_debug_arg(parser)
     return parser.parse_args(argv)
 
 
@@ -74,4 +76,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_cli(main)
