@@ -26,3 +26,27 @@ class KillAtIterHook(Hook):
             if os.getpgrp() == os.getpid():
                 os.killpg(os.getpgrp(), signal.SIGKILL)
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class NaNOnRankHook(Hook):
+    """Makes DenseCL's dense projection NaN at iteration ``iteration``
+    (1-based) on process ``rank`` only."""
+
+    def __init__(self, iteration: int, rank: int = 1) -> None:
+        self.iteration, self.rank = iteration, rank
+
+    def before_train(self, runner) -> None:
+        from mmengine.dist import get_rank
+        from mmengine.model import is_model_wrapper
+        if get_rank() != self.rank:
+            return
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+
+        def poison(module, args, output):
+            if runner.iter + 1 == self.iteration:
+                return output[0], output[1] * float('nan'), output[2]
+            return output
+
+        model.head.projector.register_forward_hook(poison)

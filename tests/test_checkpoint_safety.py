@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import REPO
+from helpers import free_port
 from mmengine.logging import HistoryBuffer
 
 from mmdense.utils.checkpoint import (CheckpointError,
@@ -663,3 +664,33 @@ def test_a_moved_milestone_is_applied_on_resume():
     same = runner(6, 3)
     assert apply_config_schedule(same, snapshot(runner(6, 0))) == []
     assert lrs(same, 4) == lrs(runner(6, 0), 7)[3:7]
+
+
+def test_nan_on_one_process_every_process_names_the_same_checkpoint(
+        run_dir):
+    """Two gloo processes, NaN on rank 1 only at iteration 3: both stop at
+    iteration 3 and both name rank 0's last good checkpoint (only rank 0
+    writes checkpoints; the path is broadcast)."""
+    config = _small_config(str(run_dir), iters=4, extra=(
+        "custom_imports = dict(imports=['reliability_hooks'], "
+        'allow_failed_imports=False)\n'
+        "custom_hooks = [dict(type='TransferMetaHook'), "
+        "dict(type='NaNOnRankHook', iteration=3, rank=1)]\n"))
+    work = str(run_dir / 'ddp')
+    env = {k: v for k, v in os.environ.items() if k != 'MMDENSE_DEBUG'}
+    env['PYTHONPATH'] = os.pathsep.join(
+        [osp.dirname(osp.abspath(__file__)), env.get('PYTHONPATH', '')])
+    env['PORT'] = str(free_port())
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'tools/dist_train.sh'), config, '2',
+         '--work-dir', work], cwd=str(run_dir), env=env,
+        capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    good = osp.join(work, 'iter_2.pth')
+    messages = re.findall(r'non-finite loss at iteration 3: [^\n]*', out)
+    assert len(messages) >= 2, out[-3000:]  # one per process
+    assert all(f'the last good checkpoint (all tensors finite and not '
+               f'huge, all logged losses finite) is {good}.' in m
+               for m in messages), messages
+    assert osp.isfile(good)

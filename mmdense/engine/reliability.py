@@ -19,7 +19,8 @@ from typing import Optional
 
 import numpy as np
 import torch
-from mmengine.dist import all_reduce, get_world_size, is_main_process
+from mmengine.dist import (all_reduce, broadcast_object_list, get_world_size,
+                           is_main_process)
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner.loops import (IterBasedTrainLoop,
@@ -294,6 +295,10 @@ class NonFiniteLossHook(Hook):
             bad = [f'loss={loss}' if not math.isfinite(loss) else
                    'on another process']
         last = runner.message_hub.get_info('last_good_ckpt')
+        if get_world_size() > 1:  # only rank 0 writes checkpoints
+            shared = [last]
+            broadcast_object_list(shared)
+            last = shared[0]
         if last:
             way_out = (f'the last good checkpoint (all tensors finite and '
                        f'not huge, all logged losses finite) is {last}. '
