@@ -201,7 +201,7 @@ def param_absmax(model: torch.nn.Module) -> float:
     return float(torch.stack(values).max()) if values else 0.
 
 
-def _non_finite(obj, path=''):
+def _bad_tensors(obj, path=''):
     """Key paths of floating tensors of ``obj`` with a NaN / inf or a
     value of :data:`HUGE` or more."""
     if isinstance(obj, torch.Tensor):
@@ -210,10 +210,10 @@ def _non_finite(obj, path=''):
             yield path
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            yield from _non_finite(v, f'{path}.{k}' if path else str(k))
+            yield from _bad_tensors(v, f'{path}.{k}' if path else str(k))
     elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
-            yield from _non_finite(v, f'{path}[{i}]')
+            yield from _bad_tensors(v, f'{path}[{i}]')
 
 
 def checkpoint_health(checkpoint: dict, params=(),
@@ -223,8 +223,8 @@ def checkpoint_health(checkpoint: dict, params=(),
     their state_dict keys) exceeds :data:`GROWTH` times ``reference`` (the
     largest parameter when the run started) and every logged loss of the
     message hub was finite, else what is not."""
-    bad = list(_non_finite(checkpoint.get('state_dict', {}), 'state_dict'))
-    bad += list(_non_finite(checkpoint.get('optimizer', {}), 'optimizer'))
+    bad = list(_bad_tensors(checkpoint.get('state_dict', {}), 'state_dict'))
+    bad += list(_bad_tensors(checkpoint.get('optimizer', {}), 'optimizer'))
     if bad:
         more = f' (+{len(bad) - 3} more)' if len(bad) > 3 else ''
         return (f'{len(bad)} tensors non-finite or huge (|x| >= {HUGE:.2g}):'

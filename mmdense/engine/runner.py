@@ -1,6 +1,7 @@
 import copy
 import os
 import os.path as osp
+import re
 from typing import Optional
 
 from mmengine.dist import is_main_process, master_only
@@ -100,8 +101,10 @@ class Runner(_MMEngineRunner):
       :class:`~mmdense.engine.SafeCheckpointHook` (old checkpoints are
       removed after the new one is complete).
     * **Auto-resume** (``resume=True`` without ``load_from``; ``--resume``)
-      takes the newest *complete* checkpoint of the work dir; newer
-      truncated / corrupt ones are reported by path and skipped.
+      takes the complete training checkpoint of the work dir with the
+      highest iteration; every other candidate file (truncated, corrupt,
+      exported weights, pickled objects, unhealthy) is reported by path
+      and skipped.
     * **Exact resume**: the train dataloader's sampler and dataset are
       wrapped (:mod:`mmdense.datasets.resumable`: per-sample augmentation
       seeds, a sampler that starts at the saved position; not with a custom
@@ -242,7 +245,6 @@ class Runner(_MMEngineRunner):
         failing on any key that does not match."""
         checkpoint = load_checkpoint_file(
             filename, trust=self.trust_checkpoints, option='--trust')
-        what = 'resume' if self._resuming else 'load_from'
         if self._resuming:
             problem = training_checkpoint_problem(checkpoint)
             if problem is not None:
@@ -252,8 +254,8 @@ class Runner(_MMEngineRunner):
                     'go to load_from= or pretrained=.')
         elif not isinstance(checkpoint, dict):
             raise CheckpointError(
-                f'{what}: {filename} is a bare {type(checkpoint).__name__}, '
-                'not a checkpoint dict')
+                f'load_from: {filename} is a bare '
+                f'{type(checkpoint).__name__}, not a checkpoint dict')
         meta = checkpoint.get('meta')
         if isinstance(meta, dict):
             # mmengine's resume parses meta['config'] as Python
@@ -272,7 +274,6 @@ class Runner(_MMEngineRunner):
         return checkpoint
 
     def _check_keys(self, model, checkpoint, filename, revise_keys) -> None:
-        import re
         state = checkpoint.get('state_dict', checkpoint)
         if not isinstance(state, dict):
             raise CheckpointError(f'load_from: {filename} has no state_dict')
