@@ -72,6 +72,39 @@ def test_transfer_table_random_vs_decon(run_dir):
     assert again.count('done, skipped') == 2
     assert '| decon |' in (work / 'results.md').read_text()
 
+    # frozen-feature probes of the same weights (tools/analysis_tools/
+    # dense_probe.py, no fine-tuning): C5 and the DeCon FCN decoder
+    run_tool(['tools/transfer.py', '--checkpoint', 'pre/iter_2.pth',
+              '--name', 'decon', '--suite', 'synthetic-probe',
+              'synthetic-probe-dec'], cwd=run_dir)
+    probes = work / 'runs' / 'decon'
+    enc = (probes / 'probe_r18-d16_synthetic-voc12aug' / 'seed0' / 'probe' /
+           'probe.log').read_text()
+    dec = (probes / 'probe-dec_r18-d16_synthetic-voc12aug' / 'seed0' /
+           'probe' / 'probe.log').read_text()
+    assert 'backbone 120/120 tensors' in enc and 'probe (backbone)' in enc
+    assert 'decode_head.convs 12/12 tensors' in dec
+    assert 'probe (decoder)' in dec
+    # the probe columns join the table (collected again, nothing run)
+    out = run_tool(['tools/transfer.py', '--collect-only'], cwd=run_dir)
+    assert 'probe_r18-d16_synthetic-voc12aug' in out
+    assert 'probe-dec_r18-d16_synthetic-voc12aug' in out
+    # encoder-only weights have no decoder: the decoder probe refuses them
+    # rather than probing random convs
+    enc_only = run_dir / 'enc_only.pth'
+    save_checkpoint_file(
+        dict(state_dict={k: v for k, v in other['state_dict'].items()
+                         if k.startswith('backbone.')}), str(enc_only))
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/transfer.py'), '--checkpoint',
+         str(enc_only), '--name', 'enc', '--suite', 'synthetic-probe-dec'],
+        cwd=run_dir, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    log = (work / 'runs' / 'enc' / 'probe-dec_r18-d16_synthetic-voc12aug' /
+           'seed0' / 'train.log').read_text()
+    assert 'the checkpoint has no key starting with "decode_head.convs."' \
+        in log
+
 
 def test_train_fraction_uses_a_fixed_subset(run_dir):
     run_tool(['tools/transfer.py', '--random-init', '--benchmarks', SEG,

@@ -49,6 +49,13 @@ SUITES = {
         B + 'synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py',
         B + 'synthetic/fcn-d6_r18-d16_synthetic-cityscapes.py'
     ],
+    'synthetic-voc-seg':
+    [B + 'synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py'],
+    # frozen-feature dense linear probes (no fine-tuning): of C5, and of a
+    # pre-trained FCN decoder (DeCon FCN exports only)
+    'synthetic-probe': [B + 'synthetic/probe_r18-d16_synthetic-voc12aug.py'],
+    'synthetic-probe-dec':
+    [B + 'synthetic/probe-dec_r18-d16_synthetic-voc12aug.py'],
 }
 SUITES['all'] = (SUITES['coco-det'] + SUITES['voc-det'] + SUITES['voc-seg'] +
                  SUITES['cityscapes-seg'])
@@ -66,6 +73,9 @@ def parse_args(argv=None):
                      'checkpoint is used (see --pretrain-work-dir)')
     src.add_argument('--random-init', action='store_true',
                      help='no pre-training (the lower bound)')
+    src.add_argument('--collect-only', action='store_true',
+                     help='run nothing: tabulate the finished runs under '
+                     '--work-dir (e.g. after runs in parallel processes)')
     parser.add_argument('--pretrain-work-dir',
                         help='work dir of --config (default work_dirs/<name>)')
     parser.add_argument('--name', help='row name in the table (default: '
@@ -97,7 +107,7 @@ def parse_args(argv=None):
     add_trust_arg(parser, '--checkpoint')
     add_debug_arg(parser)
     args = parser.parse_args(argv)
-    if not args.suite and not args.benchmarks:
+    if not args.suite and not args.benchmarks and not args.collect_only:
         parser.error('give --suite and/or --benchmarks')
     return args
 
@@ -188,7 +198,10 @@ def run_gpus(cfg, requested: Optional[int], bench: str) -> int:
 
 
 def prepare_config(bench: str, weights: Optional[str], seed: int, args,
-                   run_dir: str) -> Tuple[str, int]:
+                   run_dir: str) -> Tuple[str, int, bool]:
+    """The run's config file, its processes, and whether it is a probe
+    benchmark (a ``probe`` dict: tools/analysis_tools/dense_probe.py, no
+    fine-tuning)."""
     cfg = Config.fromfile(osp.join(ROOT, bench) if not osp.isabs(bench)
                           and not osp.exists(bench) else bench)
     if args.cfg_options:
@@ -207,11 +220,15 @@ def prepare_config(bench: str, weights: Optional[str], seed: int, args,
     gpus = run_gpus(cfg, args.gpus, bench)
     path = osp.join(run_dir, 'config.py')
     cfg.dump(path)
-    return path, gpus
+    return path, gpus, 'probe' in cfg
 
 
-def fine_tune(config: str, gpus: int, run_dir: str) -> None:
-    if gpus > 1:
+def fine_tune(config: str, gpus: int, run_dir: str,
+              probe: bool = False) -> None:
+    if probe:
+        cmd = [sys.executable,
+               osp.join(ROOT, 'tools/analysis_tools/dense_probe.py'), config]
+    elif gpus > 1:
         cmd = ['bash', osp.join(ROOT, 'tools/dist_train.sh'), config,
                str(gpus)]
     else:
@@ -235,8 +252,9 @@ def collect(work_dir: str) -> List[dict]:
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmdense.evaluation import (aggregate, last_metrics, markdown_table,
-                                    write_results)
+    from mmdense.evaluation import last_metrics
+    if args.collect_only:
+        return tabulate(args.work_dir)
     name = run_name(args)
     benches = [b for s in args.suite for b in SUITES[s]] + args.benchmarks
     if args.train_fraction:
@@ -259,8 +277,9 @@ def main(argv=None):
             os.makedirs(run_dir, exist_ok=True)
             print(f'[transfer] {name} / {stem} / seed {seed}: fine-tuning '
                   f'(log: {run_dir}/train.log)', flush=True)
-            fine_tune(*prepare_config(bench, weights, seed, args, run_dir),
-                      run_dir)
+            config, gpus, probe = prepare_config(bench, weights, seed, args,
+                                                 run_dir)
+            fine_tune(config, gpus, run_dir, probe)
             metrics = last_metrics(run_dir)
             if not metrics:
                 raise RuntimeError(f'no evaluation metrics in {run_dir}')
@@ -274,9 +293,18 @@ def main(argv=None):
             with open(tmp, 'w') as f:
                 json.dump(record, f, indent=1)
             os.replace(tmp, done)
-    runs = collect(args.work_dir)
+    tabulate(args.work_dir)
+
+
+def tabulate(work_dir: str) -> None:
+    """Collect every finished run under ``work_dir`` into the results
+    files and print the table."""
+    from mmdense.evaluation import aggregate, markdown_table, write_results
+    runs = collect(work_dir)
+    if not runs:
+        raise SystemExit(f'[transfer] no finished run under {work_dir}/runs')
     rows = aggregate(runs)
-    paths = write_results(rows, runs, args.work_dir)
+    paths = write_results(rows, runs, work_dir)
     print(markdown_table(rows))
     print('[transfer] results: ' + ', '.join(paths.values()))
 

@@ -8,15 +8,17 @@ downloaded. mmdet's and mmseg's stock dataset classes (``CocoDataset``,
 
 Scenes
 ------
-A scene is a textured background (ground below a horizon, a few building
-blocks on it, sky above; each region a random gradient / stripes / smooth
-noise texture) with 2-6 objects of five shape families, one per class, painted
-back to front (later objects occlude earlier ones). Objects are 8%-50% of the
-shorter image side, solid / striped / noisy, in random colours. Instance masks
-are the *visible* part; an instance whose visible area is below
-:data:`MIN_AREA` pixels is not annotated (its pixels still carry its class in
-the semantic map). Every scene is a pure function of
-``(seed, split, index, image_size)`` (see :func:`make_scene`).
+A scene is a background (ground below a horizon, a few building blocks on
+it, sky above) with 2-4 objects of five shape families, one per class,
+painted back to front (later objects occlude earlier ones). Objects are
+30%-65% of the shorter image side. A class is its shape and its texture
+(:data:`_CLASS_TEXTURES`; stuff regions: :data:`_STUFF_TEXTURES`), never its
+colours, which are random; every object and building is lit from above
+(:func:`_light_from_above`). Instance masks are the *visible* part; an
+instance whose visible area is below :data:`MIN_AREA` pixels is not
+annotated (its pixels still carry its class in the semantic map). Every
+scene is a pure function of ``(seed, split, index, image_size)`` (see
+:func:`make_scene`). Why the scenes are so: ``docs/synthetic_data.md``.
 
 Scene labels and the values written per format (:data:`LABEL_MAPS`; they
 index the stock class lists, so the stock dataset classes apply unchanged):
@@ -84,7 +86,9 @@ from .synthetic_captions import CAPTION_STREAM, scene_captions
 
 #: Bump when the rendering or a format writer changes: roots are rebuilt.
 #: 3: COCO ``captions_{train,val}2017.json`` (:mod:`.synthetic_captions`).
-GENERATOR_VERSION = 3
+#: 4: scenes a benchmark can learn from: classes by shape and texture, larger
+#: objects, light from above (docs/synthetic_data.md).
+GENERATOR_VERSION = 4
 MANIFEST = '_SUCCESS.json'
 FORMATS = ('coco', 'voc', 'cityscapes', 'ade20k')
 
@@ -92,6 +96,8 @@ CLASSES = ('person', 'car', 'dog', 'bottle', 'chair')  # scene labels 0..4
 STUFF = ('ground', 'building', 'sky')  # scene labels 5..7
 SHAPES = ('ellipse', 'rectangle', 'star', 'triangle', 'ring')
 MIN_AREA = 16  # visible pixels below which an instance is not annotated
+NUM_OBJECTS = (2, 5)  # objects per scene: integers(2, 5), i.e. 2 to 4
+OBJECT_SIZE = (0.3, 0.65)  # of the shorter image side
 IGNORE = 255
 
 
@@ -224,17 +230,19 @@ def render_scene(rng, image_size: Tuple[int, int] = (160, 120)) -> Scene:
     layout = _background_layout(rng, width, height)
     image = np.zeros((height, width, 3), np.float32)
     for region in range(len(STUFF)):
-        _paint(image, layout == region, _texture(rng, grid, _BG_TEXTURES))
+        _paint(image, layout == region,
+               _texture(rng, grid, _STUFF_TEXTURES[region]))
 
     object_map = np.zeros((height, width), np.int32)
     labels = []
-    for k in range(int(rng.integers(2, 7))):
+    for k in range(int(rng.integers(*NUM_OBJECTS))):
         label = int(rng.integers(len(CLASSES)))
         mask = _draw_object(rng, label, width, height)
-        _paint(image, mask, _texture(rng, grid, _OBJECT_TEXTURES))
+        _paint(image, mask, _texture(rng, grid, _CLASS_TEXTURES[label]))
         object_map[mask] = k + 1
         labels.append(label)
 
+    image *= _light_from_above(height, width, layout, object_map)
     noise = rng.normal(0, rng.uniform(0, 4), image.shape)
     image = np.clip(image + noise, 0, 255).round().astype(np.uint8)
     object_labels = np.array([0] + labels, np.uint8)
@@ -266,33 +274,89 @@ def _background_layout(rng, width: int, height: int) -> np.ndarray:
     return layout
 
 
+def _light_from_above(height: int, width: int, layout: np.ndarray,
+                      object_map: np.ndarray) -> np.ndarray:
+    """(H, W, 1) brightness of a light above the scene: every object and
+    every building block is lit at its top (x1.15) and shaded at its bottom
+    (x0.7), the sky darkens towards the horizon and the ground brightens
+    towards the viewer.  It gives every region an up and a down that no
+    colour or rotation of the scene removes (what relative-position pretexts
+    need) and is the same in every scene."""
+    rows = np.arange(height, dtype=np.float32)[:, None]
+    gain = np.ones((height, width), np.float32)
+    regions = [(layout == 2, 1.1, 0.8), (layout == 0, 0.8, 1.1)]
+    regions += [(layout == 1, 1.15, 0.7)]
+    regions += [(object_map == k, 1.15, 0.7)
+                for k in range(1, int(object_map.max()) + 1)]
+    for mask, top, bottom in regions:
+        ys = np.nonzero(mask.any(1))[0]
+        if len(ys) == 0:
+            continue
+        y0, y1 = ys[0], max(ys[-1], ys[0] + 1)
+        ramp = top + (bottom - top) * np.clip((rows - y0) / (y1 - y0), 0, 1)
+        gain = np.where(mask, np.broadcast_to(ramp, gain.shape), gain)
+    return gain[..., None]
+
+
 def _solid(rng, grid):
     return np.zeros(grid.shape[1:], np.float32)
 
 
 def _gradient(rng, grid):
-    angle = rng.uniform(0, 2 * np.pi)
+    """Vertical gradient (the sky: one colour at the top, one at the
+    bottom), slightly tilted."""
+    angle = np.pi / 2 + rng.uniform(-0.3, 0.3)
     t = np.cos(angle) * grid[1] + np.sin(angle) * grid[0]
     return (t - t.min()) / max(float(np.ptp(t)), 1.0)
 
 
-def _stripes(rng, grid):
-    angle, period = rng.uniform(0, np.pi), rng.uniform(3, 16)
-    phase = (np.cos(angle) * grid[1] + np.sin(angle) * grid[0]) / period
+def _stripes_at(angle, rng, grid, period=(3, 8)):
+    phase = (np.cos(angle) * grid[1] + np.sin(angle) * grid[0]) / \
+        rng.uniform(*period) + rng.uniform(0, 1)
     return (np.sin(2 * np.pi * phase) > 0).astype(np.float32)
 
 
-def _smooth_noise(rng, grid):
+def _horizontal_stripes(rng, grid):
+    return _stripes_at(np.pi / 2 + rng.uniform(-0.3, 0.3), rng, grid)
+
+
+def _vertical_stripes(rng, grid):
+    return _stripes_at(rng.uniform(-0.3, 0.3), rng, grid)
+
+
+def _checks(rng, grid):
+    period = rng.uniform(6, 12)
+    a = np.floor(grid[1] / period) + np.floor(grid[0] / period)
+    return (a % 2).astype(np.float32)
+
+
+def _smooth_noise(rng, grid, cells=(2, 9)):
     height, width = grid.shape[1:]
-    cells = int(rng.integers(2, 9))
-    coarse = rng.random((cells, cells)).astype(np.float32)
+    n = int(rng.integers(*cells))
+    coarse = rng.random((n, n)).astype(np.float32)
     return np.clip(
         cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC), 0,
         1)
 
 
-_BG_TEXTURES = (_gradient, _stripes, _smooth_noise)
-_OBJECT_TEXTURES = (_solid, _stripes, _smooth_noise)
+def _spots(rng, grid):
+    """Fine blotches: thresholded smooth noise of 12-20 cells."""
+    return (_smooth_noise(rng, grid, (12, 21)) > 0.55).astype(np.float32)
+
+
+def _windows(rng, grid):
+    """A facade: a lattice of dark windows."""
+    px, py = rng.uniform(7, 13), rng.uniform(8, 14)
+    return ((grid[1] % px < px * 0.5) &
+            (grid[0] % py < py * 0.5)).astype(np.float32)
+
+
+#: Texture kinds of the stuff regions (ground, building, sky) and of the
+#: object classes (person, car, dog, bottle, chair): a class is its shape and
+#: its texture, never a colour (colours are drawn at random per region).
+_STUFF_TEXTURES = ((_smooth_noise, ), (_windows, ), (_gradient, ))
+_CLASS_TEXTURES = ((_horizontal_stripes, ), (_checks, ), (_spots, ),
+                   (_vertical_stripes, ), (_solid, ))
 
 
 def _texture(rng, grid, kinds) -> np.ndarray:
@@ -343,8 +407,8 @@ _SHAPE_DRAWERS = (_ellipse, _rectangle, _star, _triangle, _ring)
 
 def _draw_object(rng, label: int, width: int, height: int) -> np.ndarray:
     """Boolean mask of one object of class ``label`` (may leave the frame)."""
-    centre = (rng.uniform(0, width), rng.uniform(0, height))
-    size = rng.uniform(0.08, 0.5) * min(width, height)
+    centre = (rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height)
+    size = rng.uniform(*OBJECT_SIZE) * min(width, height)
     mask = np.zeros((height, width), np.uint8)
     _SHAPE_DRAWERS[label](rng, mask, centre, size)
     return mask > 0

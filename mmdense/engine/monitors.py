@@ -423,6 +423,17 @@ def linear_probe_scores(train_feats: torch.Tensor,
     return segmentation_scores(pred, val_labels, num_classes, ignore_index)
 
 
+def own_features(model: nn.Module, source: str) -> Callable:
+    """``f(normalised images) -> {level: features}`` of a pre-training model:
+    its ``teacher_features`` / ``student_features`` (``source``), else its
+    backbone's last map under the level ``''``."""
+    if source == 'teacher' and hasattr(model, 'teacher_features'):
+        return model.teacher_features
+    if hasattr(model, 'student_features'):
+        return model.student_features
+    return lambda x: {'': model.backbone(x)[-1]}
+
+
 @HOOKS.register_module()
 class DenseProbeHook(Hook):
     """Online dense linear probe: every ``interval`` iterations (or epochs),
@@ -581,17 +592,14 @@ class DenseProbeHook(Hook):
         source = self.source or getattr(model, 'transfer', 'student')
         return level, source
 
-    def _extract(self, model: nn.Module, images: torch.Tensor, source: str,
-                 level: str) -> torch.Tensor:
-        if source == 'teacher' and hasattr(model, 'teacher_features'):
-            extract = model.teacher_features
-        elif hasattr(model, 'student_features'):
-            extract = model.student_features
-        else:
-
-            def extract(x):
-                return {'': model.backbone(x)[-1]}
-
+    def _extract(self,
+                 model: nn.Module,
+                 images: torch.Tensor,
+                 source: str,
+                 level: str,
+                 extract: Optional[Callable] = None) -> torch.Tensor:
+        if extract is None:
+            extract = own_features(model, source)
         feats = []
         for chunk in images.split(self.batch_size or len(images)):
             x = model.data_preprocessor(
@@ -599,19 +607,31 @@ class DenseProbeHook(Hook):
             feats.append(extract(x)[level].float())
         return torch.cat(feats)
 
-    def probe(self, model: nn.Module) -> Dict[str, float]:
+    def probe(self,
+              model: nn.Module,
+              extract: Optional[Callable] = None) -> Dict[str, float]:
         """Runs the probe on ``model`` (unwrapped); returns the scores
         (percent) and ``time`` (s).  Leaves the model and the random states
-        as they were."""
+        as they were.
+
+        ``extract``: ``f(normalised images) -> {level: (N, C, h, w)}`` in
+        place of the model's own feature functions (e.g. a fine-tuning
+        model's backbone or decoder: ``tools/analysis_tools/dense_probe.py``).
+        """
         if self._data is None:
             self._data = self._load_all()
         imgs, labels, val_imgs, val_labels = self._data
-        level, source = self._resolve(model)
+        if extract is None:
+            level, source = self._resolve(model)
+        else:
+            level, source = self.level, None
         start = time.perf_counter()
         with preserve_rng():
             with frozen_eval(model):
-                train_feats = self._extract(model, imgs, source, level)
-                val_feats = self._extract(model, val_imgs, source, level)
+                train_feats = self._extract(model, imgs, source, level,
+                                            extract)
+                val_feats = self._extract(model, val_imgs, source, level,
+                                          extract)
             scores = linear_probe_scores(
                 train_feats,
                 labels,

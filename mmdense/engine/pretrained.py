@@ -227,6 +227,22 @@ class LoadPretrainedHook(Hook):
                 'FCN export to the FCN ones; load_decoder=False fine-tunes '
                 'the encoder only and leaves the decoder at random init)')
 
+    def load(self, model: torch.nn.Module, path: str,
+             load_decoder='auto') -> str:
+        """Load ``path`` into ``model`` (unwrapped) as :meth:`before_train`
+        does; returns the report line (also used by
+        ``tools/analysis_tools/dense_probe.py``)."""
+        if self.load_decoder is not None:
+            load_decoder = self.load_decoder
+        weights = read_weights(path)
+        groups = self._groups(weights, load_decoder)
+        report = load_pretrained(model, path, weights, groups, self.key_map,
+                                 self.allow_partial)
+        skipped = [g for g in self.decoder_groups if g not in groups]
+        return (f'pre-trained weights {path} loaded: ' +
+                ', '.join(f'{g} {r}' for g, r in report.items()) +
+                (f'; not loaded (random init): {skipped}' if skipped else ''))
+
     def before_train(self, runner) -> None:
         path = self.checkpoint or runner.cfg.get('pretrained')
         if path is None:
@@ -234,16 +250,7 @@ class LoadPretrainedHook(Hook):
             return
         if runner.iter > 0:
             return
-        load_decoder = self.load_decoder if self.load_decoder is not None \
-            else runner.cfg.get('load_decoder', 'auto')
-        weights = read_weights(path)
-        groups = self._groups(weights, load_decoder)
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        report = load_pretrained(model, path, weights, groups, self.key_map,
-                                 self.allow_partial)
-        skipped = [g for g in self.decoder_groups if g not in groups]
         runner.logger.info(
-            f'pre-trained weights {path} loaded: ' +
-            ', '.join(f'{g} {r}' for g, r in report.items()) +
-            (f'; not loaded (random init): {skipped}' if skipped else ''))
+            self.load(model, path, runner.cfg.get('load_decoder', 'auto')))

@@ -6,12 +6,13 @@ _base_ = [
 data_root = 'data/synthetic/cityscapes/'
 model = _base_.small_model
 train_cfg = _base_.small_train_cfg
+optim_wrapper = _base_.small_optim_wrapper
 param_scheduler = _base_.small_schedule
 default_hooks = _base_.small_hooks
 train_pipeline = _base_.small_train_pipeline
 test_pipeline = _base_.small_test_pipeline
 train_dataloader = dict(
-    batch_size=4,
+    batch_size=8,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))

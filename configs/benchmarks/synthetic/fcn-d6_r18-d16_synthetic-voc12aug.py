@@ -5,6 +5,7 @@ _base_ = [
 ]
 model = _base_.small_model
 train_cfg = _base_.small_train_cfg
+optim_wrapper = _base_.small_optim_wrapper
 param_scheduler = _base_.small_schedule
 default_hooks = _base_.small_hooks
 train_dataloader = _base_.small_voc12aug_train
