@@ -25,12 +25,14 @@ fi
 python tools/dataset_converters/make_synthetic.py --out-dir data/synthetic \
     --num-train 64 --num-val 32 --num-unlabeled 64
 
-pretrain() {  # pretrain NAME CONFIG -> $WORK_DIR/pretrain/NAME/iter_N.pth
-    local out="$WORK_DIR/pretrain/$1"
+pretrain() {  # pretrain NAME CONFIG [CFG_OPTION...] -> its iter_N.pth
+    local out="$WORK_DIR/pretrain/$1" config=$2
+    shift 2
     if [ ! -f "$out/iter_$PRE_ITERS.pth" ]; then
-        echo "[demo] pre-training $1 ($2, $PRE_ITERS iterations)" >&2
-        python tools/train.py "$2" --work-dir "$out" --cfg-options \
-            train_cfg.max_iters=$PRE_ITERS \
+        echo "[demo] pre-training $(basename "$out") ($config, $PRE_ITERS" \
+            "iterations)" >&2
+        python tools/train.py "$config" --work-dir "$out" --cfg-options \
+            train_cfg.max_iters=$PRE_ITERS "$@" \
             default_hooks.checkpoint.interval=$PRE_ITERS > "$out.log" 2>&1 \
             || { tail -n 30 "$out.log" >&2; return 1; }
     fi
@@ -42,7 +44,7 @@ DECON_FPN=$(pretrain decon_fpn configs/decon/demo.py | tail -n 1)
 DECON_FCN=$(pretrain decon_fcn configs/decon/demo_fcn.py | tail -n 1)
 CONTROL=$(pretrain supervised \
     configs/benchmarks/synthetic/supervised_fcn_r18_synthetic-ade20k.py \
-    | tail -n 1)
+    param_scheduler.1.end=$PRE_ITERS | tail -n 1)
 
 T=(python tools/transfer.py --work-dir "$WORK_DIR/transfer" --seeds "${SEEDS[@]}")
 S=(--suite synthetic-det synthetic-voc-seg synthetic-probe)

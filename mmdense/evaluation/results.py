@@ -8,8 +8,8 @@ from collections import defaultdict
 from typing import Dict, List
 
 # the headline metrics of each benchmark family, in table order
-HEADLINE = ('coco/bbox_mAP', 'coco/segm_mAP', 'pascal_voc/mAP',
-            'pascal_voc/AP50', 'pascal_voc/AP75', 'mIoU')
+HEADLINE = ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP',
+            'pascal_voc/mAP', 'pascal_voc/AP50', 'pascal_voc/AP75', 'mIoU')
 
 
 def last_metrics(work_dir: str) -> Dict[str, float]:
@@ -69,6 +69,17 @@ def weights_label(run: dict) -> str:
         run['weights']
 
 
+def _row_names(rows: List[dict]) -> List[str]:
+    """Random init first, then positive controls (names with "control"),
+    then the rest alphabetically: the references before the methods."""
+    def order(name):
+        rank = 0 if name.startswith('random') else 1 if 'control' in name \
+            else 2
+        return rank, name
+
+    return sorted({r['name'] for r in rows}, key=order)
+
+
 def _columns(rows: List[dict]) -> List[tuple]:
     cols = {(r['benchmark'], r['metric']) for r in rows}
     return sorted(cols, key=lambda c: (c[0], HEADLINE.index(c[1])))
@@ -77,7 +88,7 @@ def _columns(rows: List[dict]) -> List[tuple]:
 def markdown_table(rows: List[dict]) -> str:
     cols = _columns(rows)
     cell = {(r['name'], r['benchmark'], r['metric']): r for r in rows}
-    names = sorted({r['name'] for r in rows})
+    names = _row_names(rows)
     head = '| weights | ' + ' | '.join(f'{b}<br>{m}' for b, m in cols) + ' |'
     lines = [head, '|---' * (len(cols) + 1) + '|']
     for name in names:
@@ -133,7 +144,7 @@ def _bar_chart(rows: List[dict], path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     cols = _columns(rows)
-    names = sorted({r['name'] for r in rows})
+    names = _row_names(rows)
     cell = {(r['name'], r['benchmark'], r['metric']): r for r in rows}
     fig, axes = plt.subplots(
         1, len(cols), figsize=(2.6 * len(cols) + 1, 3.4), squeeze=False)

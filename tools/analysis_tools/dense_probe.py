@@ -15,8 +15,10 @@ FCN decoder's convs: a DeCon FCN decoder when ``load_decoder=True``).
 
 Writes ``DIR/probe/scalars.json`` (``mIoU``, ``mAcc``, ``aAcc``, percent: the
 line ``tools/transfer.py`` tabulates) and ``DIR/probe/probe.log``.  The
-probe is deterministic (zero-initialised classifier, full-batch SGD), so
-fine-tuning seeds do not change it.
+probe itself is deterministic (zero-initialised classifier, full-batch SGD);
+the run's seed (``randomness.seed``, set per seed by ``tools/transfer.py``)
+seeds the model's initialisation, so only random init (and layers the
+weights do not cover) vary with it.
 """
 import argparse
 import json
@@ -45,7 +47,11 @@ def build_probe_model(cfg: Config):
     its ``LoadPretrainedHook`` (none: random init); returns (model, report
     line)."""
     from mmengine.registry import HOOKS, MODELS, init_default_scope
+    from mmengine.runner import set_random_seed
     init_default_scope(cfg.get('default_scope', 'mmseg'))
+    # the fine-tuning runs' seed: random init (and whatever the weights do
+    # not cover, e.g. a decoder) is the one a fine-tuning run would start from
+    set_random_seed(cfg.get('randomness', {}).get('seed', 0))
     model = MODELS.build(cfg.model)
     model.init_weights()
     path = cfg.get('pretrained')

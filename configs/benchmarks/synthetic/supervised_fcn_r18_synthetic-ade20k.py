@@ -23,9 +23,18 @@ test_cfg = None
 test_dataloader = None
 test_evaluator = None
 optim_wrapper = _base_.small_optim_wrapper
-# warm-up, then constant: `--cfg-options train_cfg.max_iters=N` is enough
+# warm-up, then the benchmarks' poly decay to the last iteration; with
+# `train_cfg.max_iters=N` also set `param_scheduler.1.end=N` (run_demo.sh
+# does)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=10)
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=10),
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=100,
+        by_epoch=False)
 ]
 default_hooks = dict(_base_.small_hooks, checkpoint=dict(interval=100))
 train_dataloader = dict(
@@ -41,3 +50,4 @@ train_dataloader = dict(
         data_prefix=dict(
             img_path='images/training', seg_map_path='annotations/training'),
         pipeline=_base_.small_train_pipeline))
+randomness = dict(seed=0, deterministic=False)  # as the SSL demos
