@@ -200,6 +200,25 @@ def test_probe_on_features_that_encode_the_label_is_perfect():
     assert s['mIoU'] > 85 and s['aAcc'] > 90
 
 
+def test_probe_on_constant_features_gives_the_trivial_score():
+    """Features that carry nothing: the probe can only learn the class
+    prior, so it predicts the majority class everywhere and scores exactly
+    what a segmenter that paints everything background scores: mIoU =
+    aAcc / (classes present), the all-background figure of the benchmark
+    tables (issue 18)."""
+    k = 6
+    train, val = _blob_labels(8, 32, k, 0), _blob_labels(4, 32, k, 1)
+    # make class 0 the majority in both sets
+    train[:, 8:24, 8:24], val[:, 8:24, 8:24] = 0, 0
+    feats = [torch.ones(len(v), 16, 32, 32) for v in (train, val)]
+    s = linear_probe_scores(feats[0], train, feats[1], val, k, iters=300)
+    valid = val != 255  # VOC-like void band, left out of every score
+    share = 100 * (val[valid] == 0).float().mean().item()
+    present = len(val[valid].unique())
+    assert s['aAcc'] == pytest.approx(share, abs=1e-3)
+    assert s['mIoU'] == pytest.approx(share / present, abs=1e-3)
+
+
 def test_probe_on_random_features_is_low():
     k = 6
     train, val = _blob_labels(8, 32, k, 0), _blob_labels(4, 32, k, 1)
@@ -266,7 +285,7 @@ def test_probe_hook_on_decon_leaves_model_and_rng_untouched(synthetic_root):
     hook = DenseProbeHook(
         _probe_cfg(synthetic_root), 21, level='dec0', max_samples=8,
         probe_iters=50)
-    assert hook._resolve(model) == ('dec0', 'teacher')
+    assert hook.resolve(model) == ('dec0', 'teacher')
     torch.manual_seed(5)
     expected = torch.rand(4)
     torch.manual_seed(5)
@@ -282,13 +301,13 @@ def test_probe_hook_on_decon_leaves_model_and_rng_untouched(synthetic_root):
         assert torch.equal(v, before[k]), k
     # 'enc' and '' name the encoder level of both kinds of models
     hook.level = ''
-    assert hook._resolve(model) == ('enc', 'teacher')
+    assert hook.resolve(model) == ('enc', 'teacher')
     base = SimpleNamespace(level_heads=lambda: {'': None}, transfer='student')
     hook.level = 'enc'
-    assert hook._resolve(base) == ('', 'student')
+    assert hook.resolve(base) == ('', 'student')
     hook.level = 'dec1'
     with pytest.raises(KeyError, match='dec1'):
-        hook._resolve(model)
+        hook.resolve(model)
 
 
 def test_probe_interval_follows_the_train_loop():
@@ -297,7 +316,7 @@ def test_probe_interval_follows_the_train_loop():
     for loop, by_epoch in ((IterBasedTrainLoop, False),
                            (EpochBasedTrainLoop, True)):
         hook = DenseProbeHook(dict(type='unused'), 21, interval=2)
-        hook._resolve = lambda model: ('', 'student')
+        hook.resolve = lambda model: ('', 'student')
         hook._data = 'loaded'
         hook._run = lambda runner, by_epoch=by_epoch: calls.append(
             (by_epoch, runner.iter, runner.epoch))

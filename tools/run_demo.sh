@@ -44,7 +44,7 @@ DECON_FPN=$(pretrain decon_fpn configs/decon/demo.py | tail -n 1)
 DECON_FCN=$(pretrain decon_fcn configs/decon/demo_fcn.py | tail -n 1)
 CONTROL=$(pretrain supervised \
     configs/benchmarks/synthetic/supervised_fcn_r18_synthetic-ade20k.py \
-    param_scheduler.1.end=$PRE_ITERS | tail -n 1)
+    | tail -n 1)
 
 T=(python tools/transfer.py --work-dir "$WORK_DIR/transfer" --seeds "${SEEDS[@]}")
 S=(--suite synthetic-det synthetic-voc-seg synthetic-probe)

@@ -578,7 +578,11 @@ class DenseProbeHook(Hook):
         return imgs, labels, val_imgs, val_labels
 
     # ----------------------------------------------------------- model
-    def _resolve(self, model: nn.Module) -> Tuple[str, str]:
+    def resolve(self, model: nn.Module) -> Tuple[str, str]:
+        """(level, source) this hook probes on ``model``: ``level`` as the
+        model names it (``'enc'`` and ``''`` are aliases), ``source``
+        ``'teacher'`` or ``'student'``; a level the model lacks is a
+        KeyError."""
         heads = _level_heads(model)
         levels = list(heads) if heads else ['']
         level = self.level
@@ -592,12 +596,16 @@ class DenseProbeHook(Hook):
         source = self.source or getattr(model, 'transfer', 'student')
         return level, source
 
-    def _extract(self,
-                 model: nn.Module,
-                 images: torch.Tensor,
-                 source: str,
-                 level: str,
-                 extract: Optional[Callable] = None) -> torch.Tensor:
+    def extract_features(self,
+                         model: nn.Module,
+                         images: torch.Tensor,
+                         source: str,
+                         level: str,
+                         extract: Optional[Callable] = None) -> torch.Tensor:
+        """Features (N, C, h, w) of uint8 ``images`` at ``level``, in chunks
+        of ``batch_size``, through the model's data preprocessor and
+        ``extract`` (default: :func:`own_features`); call it inside
+        :func:`frozen_eval`."""
         if extract is None:
             extract = own_features(model, source)
         feats = []
@@ -622,16 +630,16 @@ class DenseProbeHook(Hook):
             self._data = self._load_all()
         imgs, labels, val_imgs, val_labels = self._data
         if extract is None:
-            level, source = self._resolve(model)
+            level, source = self.resolve(model)
         else:
             level, source = self.level, None
         start = time.perf_counter()
         with preserve_rng():
             with frozen_eval(model):
-                train_feats = self._extract(model, imgs, source, level,
-                                            extract)
-                val_feats = self._extract(model, val_imgs, source, level,
-                                          extract)
+                train_feats = self.extract_features(
+                    model, imgs, source, level, extract)
+                val_feats = self.extract_features(
+                    model, val_imgs, source, level, extract)
             scores = linear_probe_scores(
                 train_feats,
                 labels,
@@ -654,7 +662,7 @@ class DenseProbeHook(Hook):
         for key in ('mIoU', 'mAcc', 'aAcc'):
             runner.message_hub.update_scalar(f'train/probe/{key}',
                                              scores[key])
-        level, source = self._resolve(model)
+        level, source = self.resolve(model)
         imgs, _, val_imgs, _ = self._data
         runner.logger.info(
             f'DenseProbeHook (iter {runner.iter + 1}, epoch '
@@ -669,7 +677,7 @@ class DenseProbeHook(Hook):
     def before_train(self, runner) -> None:
         if self.by_epoch is None:
             self.by_epoch = isinstance(runner.train_loop, EpochBasedTrainLoop)
-        self._resolve(_unwrap(runner.model))  # fail early on a bad level
+        self.resolve(_unwrap(runner.model))  # fail early on a bad level
         if is_main_process() and self._data is None:
             self._data = self._load_all()
         if self.at_start:
