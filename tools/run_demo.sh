@@ -10,8 +10,10 @@
 #   linear probe of C5; of the decoder for DeCon) -> results table.
 # About 15 minutes on 2 idle cores after installation (two runs at a time,
 # one thread each); QUICK=1 runs a few iterations of everything and one seed
-# (a few minutes). Safe to run again: finished runs are reused.
-# Usage: [QUICK=1] [WORK_DIR=work_dirs/demo] bash tools/run_demo.sh
+# (a few minutes); LIMITED=1 adds the limited-label rows (NAME@0.25: the VOC
+# FCN fine-tuned on a fixed quarter of its labelled images; about 5 more
+# minutes). Safe to run again: finished runs are reused.
+# Usage: [QUICK=1] [LIMITED=1] [WORK_DIR=work_dirs/demo] bash tools/run_demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/setup_env.sh
@@ -48,9 +50,16 @@ CONTROL=$(pretrain supervised \
 
 T=(python tools/transfer.py --work-dir "$WORK_DIR/transfer" --seeds "${SEEDS[@]}")
 S=(--suite synthetic-det synthetic-voc-seg synthetic-probe)
+# LIMITED=1: the same weights on a fixed quarter of the VOC FCN's images
+L=(--suite synthetic-voc-seg --train-fraction 0.25)
+limited() {
+    if [ "${LIMITED:-0}" = 1 ]; then "$@" "${L[@]}" "${FT[@]}"; fi
+}
 lane_a() {
     "${T[@]}" --random-init "${S[@]}" "${FT[@]}"
     "${T[@]}" --checkpoint "$DENSECL" --name densecl "${S[@]}" "${FT[@]}"
+    limited "${T[@]}" --random-init
+    limited "${T[@]}" --checkpoint "$DENSECL" --name densecl
 }
 lane_b() {
     # the positive control transfers its backbone only (like DenseCL)
@@ -64,6 +73,9 @@ lane_b() {
     "${T[@]}" --checkpoint "$DECON_FCN" --name decon --suite \
         synthetic-voc-seg synthetic-probe synthetic-probe-dec \
         --allow-mixed-weights "${FT[@]}"
+    limited "${T[@]}" --checkpoint "$CONTROL" --name supervised-control \
+        --no-decoder
+    limited "${T[@]}" --checkpoint "$DECON_FCN" --name decon
 }
 # two lanes of one thread each use 2 cores better than one run of two
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
