@@ -30,7 +30,7 @@ Steps:
    reused, so running the command again resumes.  Without
    ``--positive-control`` the supervised positive control
    (:data:`SUPERVISED`, an FCN on the synthetic labels) is trained the same
-   way (with :data:`SUPERVISED_OPTIONS`), when that config exists.
+   way, when that config exists.
 3. Rows: **random init** (the DenseCL demo model after ``init_weights``),
    **positive control** (the ``backbone.*`` tensors of a supervised
    checkpoint loaded exactly into that model's ResNet-18), then every
@@ -80,7 +80,7 @@ import subprocess
 import sys
 import time
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -111,13 +111,14 @@ METHODS = OrderedDict(
 )
 SUPERVISED = ('configs/benchmarks/synthetic/'
               'supervised_fcn_r18_synthetic-ade20k.py')
-#: extra --cfg-options of its pre-training (none: warm-up, then constant)
-SUPERVISED_OPTIONS = ()
 #: the model of the random-init and positive-control rows
 BASELINE_CONFIG = METHODS['densecl']
 RANDOM, POSITIVE = 'random init', 'positive control'
 PROBE_SIZE = (160, 120)  # the synthetic images' own size
-NUM_SEG_CLASSES = 21  # VOC
+#: the frozen dense probe of the transfer table, on the same data
+PROBE_CONFIG = ('configs/benchmarks/synthetic/'
+                'probe_r18-d16_synthetic-voc12aug.py')
+NUM_SEG_CLASSES = 21  # VOC (PROBE_CONFIG's num_classes)
 NUM_OBJECT_CLASSES = 5  # mmdense.datasets.synthetic.CLASSES
 DATA_SEED = 0  # make_synthetic.py's default
 #: (key, column title) of the metrics, in table and chart order
@@ -194,11 +195,9 @@ def prepare_data(args) -> str:
 
 
 # ------------------------------------------------------------ pre-training
-def pretrain(name: str, config: str, args, cwd: str,
-             options: Sequence[str] = ()) -> dict:
+def pretrain(name: str, config: str, args, cwd: str) -> dict:
     """Train ``config`` for ``--iters`` in ``WORK/pretrain/NAME`` (reused
-    when its ``iter_N.pth`` exists), with the extra ``--cfg-options``
-    ``options`` (``{iters}`` filled in); returns its record (checkpoint,
+    when its ``iter_N.pth`` exists); returns its record (checkpoint,
     command, wall time)."""
     out = osp.abspath(osp.join(args.work_dir, 'pretrain', name))
     ckpt = osp.join(out, f'iter_{args.iters}.pth')
@@ -215,8 +214,7 @@ def pretrain(name: str, config: str, args, cwd: str,
         osp.join(ROOT, config), '--work-dir', out, '--cfg-options',
         f'train_cfg.max_iters={args.iters}',
         f'default_hooks.checkpoint.interval={args.iters}',
-        f'randomness.seed={args.seed}',
-        *(o.format(iters=args.iters) for o in options)
+        f'randomness.seed={args.seed}'
     ]
     print(f'[benchmark] {name}: pre-training {config} for {args.iters} '
           f'iterations (log: {log})', flush=True)
@@ -362,23 +360,16 @@ def crop_scores(hook, model, crops: dict, k: int) -> Dict[str, float]:
 
 # ----------------------------------------------------------------- probes
 def probe_hook(data_root: str, max_samples: int):
+    """The probe of the synthetic benchmarks (:data:`PROBE_CONFIG`: its VOC
+    ``train`` / ``val`` datasets, image size, classes and SGD steps) on the
+    VOC2012 copy under ``data_root``."""
     from mmdense.engine.monitors import DenseProbeHook
-    voc = dict(
-        type='PascalVOCDataset',
-        data_root=osp.join(data_root, 'VOCdevkit/VOC2012'),
-        data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClass'),
-        ann_file='ImageSets/Segmentation/train.txt',
-        pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=PROBE_SIZE, keep_ratio=False),
-            dict(type='LoadAnnotations'),
-            dict(type='PackSegInputs')
-        ])
-    return DenseProbeHook(
-        voc, NUM_SEG_CLASSES,
-        val_dataset=dict(voc, ann_file='ImageSets/Segmentation/val.txt'),
-        max_samples=max_samples)
+    probe = load_config(PROBE_CONFIG).probe.to_dict()
+    probe.pop('level')
+    voc = osp.join(data_root, 'VOCdevkit/VOC2012')
+    for split in ('dataset', 'val_dataset'):
+        probe[split]['data_root'] = voc
+    return DenseProbeHook(**dict(probe, max_samples=max_samples))
 
 
 def probe_scores(hook, model) -> Dict[str, float]:
@@ -651,7 +642,7 @@ def main(argv=None):
     if positive is None and not args.no_positive_control:
         if osp.isfile(osp.join(ROOT, SUPERVISED)):
             records['supervised'] = pretrain('supervised', SUPERVISED, args,
-                                             cwd, SUPERVISED_OPTIONS)
+                                             cwd)
             positive = records['supervised']['checkpoint']
         else:
             print(f'[benchmark] {SUPERVISED} not found: no positive control',
