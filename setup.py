@@ -27,7 +27,7 @@ setup(
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
     python_requires='>=3.10',
     # torch and the OpenMMLab stack (mmcv has to be built against the torch
-    # that is installed) are installed by tools/install.sh, in that order;
+    # that is installed) are installed by tools/setup_env.sh, in that order;
     # see requirements/build.txt and requirements/mminstall.txt.
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require=dict(

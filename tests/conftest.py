@@ -47,8 +47,7 @@ def run_tool(args, cwd, timeout=600):
            [sys.executable, osp.join(REPO, script)]) + list(args[1:])
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     proc = subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=timeout)
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
     return out

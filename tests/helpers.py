@@ -47,11 +47,10 @@ def assert_backbone_transfers(model, tmp_path):
     weights (only ``backbone.*``) -> strict loading of every backbone
     tensor into each synthetic benchmark model."""
     from mmdense.engine import TransferMetaHook
-    from mmdense.engine.pretrained import load_pretrained
-    from mmdense.utils.transfer import extract_transfer_weights
+    from mmdense.weights import extract_transfer_weights, load_pretrained
     ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
+    TransferMetaHook().before_save_checkpoint(
+        SimpleNamespace(model=model), ckpt)
     weights = extract_transfer_weights(ckpt)
     assert {k.split('.')[0] for k in weights} == {'backbone'}
     path = str(tmp_path / 'weights.pth')
@@ -82,7 +81,11 @@ def demo_batch(cfg, synthetic_root, size=8, seed=0):
     return default_collate([dataset[i] for i in range(size)])
 
 
-def demo_steps(config, synthetic_root, precision='bf16', seed=0, steps=14,
+def demo_steps(config,
+               synthetic_root,
+               precision='bf16',
+               seed=0,
+               steps=14,
                channels_last=True):
     """``steps`` real train steps of a demo on one repeated batch (seeded
     model and batch), under ``precision`` ('fp32', 'bf16' or 'fp16' with
@@ -97,8 +100,7 @@ def demo_steps(config, synthetic_root, precision='bf16', seed=0, steps=14,
         torch.set_num_threads(threads)
 
 
-def _demo_steps(config, synthetic_root, precision, seed, steps,
-                channels_last):
+def _demo_steps(config, synthetic_root, precision, seed, steps, channels_last):
     from mmdense.engine import to_channels_last
     from mmdense.models.memories import MemoryBank
     from mmdense.registry import MODELS
@@ -136,9 +138,11 @@ def _demo_steps(config, synthetic_root, precision, seed, steps,
 
     def record(module, args, out):
         inputs = out['inputs']
-        seen_cl.extend(x.is_contiguous(memory_format=torch.channels_last)
-                       for x in (inputs if isinstance(inputs, (list, tuple))
-                                 else [inputs]) if x.dim() == 4)
+        seen_cl.extend(
+            x.is_contiguous(memory_format=torch.channels_last)
+            for x in (inputs if isinstance(inputs, (list,
+                                                    tuple)) else [inputs])
+            if x.dim() == 4)
 
     model.data_preprocessor.register_forward_hook(record)
     conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))

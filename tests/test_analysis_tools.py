@@ -1,6 +1,5 @@
 """tools/analysis_tools: the pre-training benchmark and the dense
 visualiser, end to end on the CPU demo configs."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -10,23 +9,17 @@ import torch
 import torch.nn as nn
 from conftest import REPO, run_tool
 
+from mmdense.analysis import PartMacCounter
+
 BENCH = 'tools/analysis_tools/benchmark_pretrain.py'
 VIS = 'tools/analysis_tools/visualize_dense.py'
 DENSECL = osp.join(REPO, 'configs/densecl/demo.py')
 DECON = osp.join(REPO, 'configs/decon/demo.py')
 
 
-def _load_tool(rel):
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(rel))[0], osp.join(REPO, rel))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _resnet_macs(depth, size):
-    from torch.utils.flop_counter import FlopCounterMode
     from mmpretrain.models import ResNet
+    from torch.utils.flop_counter import FlopCounterMode
     net = ResNet(depth=depth, out_indices=(0, 1, 2, 3))
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         net(torch.zeros(1, 3, size, size))
@@ -57,11 +50,10 @@ class _ToyHead(nn.Module):
 
 
 def test_part_mac_counter_matches_hand_count():
-    bench = _load_tool(BENCH)
     n, cin, cout, h, w = 2, 16, 32, 5, 7
     model = _Toy(cin, cout)
     parts = {'backbone': [model.backbone], 'head': [(model.head, 'loss')]}
-    with torch.no_grad(), bench.PartMacCounter(parts) as counter:
+    with torch.no_grad(), PartMacCounter(parts) as counter:
         model(torch.randn(n, cin, h, w))
     assert counter.macs['backbone'] == n * cin * cout * h * w  # 1x1 conv
     assert counter.macs['head'] == n * (h * w)**2 * cout
@@ -75,7 +67,8 @@ def test_benchmark_demo_configs(tmp_path):
         BENCH, DENSECL, DECON, '--device', 'cpu', '--batch', '4', '--size',
         '64', '--iters', '1', '--warmup', '1', '--out',
         str(out)
-    ], cwd=tmp_path)
+    ],
+                   cwd=tmp_path)
     assert '| config | model | s/iter (median) |' in log
     assert 'GMAC per image' in log and 'efficiency (time/MAC)' in log
     results = json.loads(out.read_text())['results']
@@ -87,12 +80,13 @@ def test_benchmark_demo_configs(tmp_path):
     densecl, decon = results
     assert densecl['time_ratio'] == 1.0 and densecl['mac_ratio'] == 1.0
     assert decon['time_ratio'] > 0 and decon['mac_ratio'] > 1
-    assert decon['efficiency'] == pytest.approx(
-        decon['time_ratio'] / decon['mac_ratio'])
+    assert decon['efficiency'] == pytest.approx(decon['time_ratio'] /
+                                                decon['mac_ratio'])
 
     assert set(densecl['gmac_per_image']) == {'backbone', 'head', 'other'}
     assert set(decon['gmac_per_image']) == {
-        'backbone', 'decoder', 'head:enc', 'head:dec0', 'other'}
+        'backbone', 'decoder', 'head:enc', 'head:dec0', 'other'
+    }
     assert all(decon['gmac_per_image'][p] > 0
                for p in ('backbone', 'decoder', 'head:enc', 'head:dec0'))
     assert sum(decon['gmac_per_image'].values()) == pytest.approx(
@@ -126,8 +120,8 @@ def test_benchmark_demo_configs(tmp_path):
     # DeCon dec0: the 1x1-conv projector C -> hid -> hid -> out on P2
     # (16x16 at 64 px) of both views, student and teacher, plus the grouping
     # and the predictor on a few slots
-    c, hid, dim = (decon_cfg.decoder.out_channels,
-                   decon_cfg.head.hid_channels, decon_cfg.head.out_channels)
+    c, hid, dim = (decon_cfg.decoder.out_channels, decon_cfg.head.hid_channels,
+                   decon_cfg.head.out_channels)
     p2 = 4 * (c * hid + hid * hid + hid * dim) * 16 * 16
     assert p2 < decon['gmac_per_image']['head:dec0'] * 1e9 < 1.1 * p2
 

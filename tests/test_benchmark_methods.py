@@ -16,8 +16,8 @@ TOOL = 'tools/analysis_tools/benchmark_methods.py'
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_methods', osp.join(REPO, TOOL))
+    spec = importlib.util.spec_from_file_location('benchmark_methods',
+                                                  osp.join(REPO, TOOL))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -35,35 +35,42 @@ def test_knn_accuracy_known_answers(tool):
     onehot = torch.nn.functional.one_hot(labels, 5).float()
     # features that are the labels: every neighbour of a class is its own
     assert tool.knn_accuracy(onehot, labels, onehot, labels, k=10) == 100
-    assert tool.knn_accuracy(3 * onehot, labels, onehot[:4], labels[:4],
-                             k=3) == 100
+    assert tool.knn_accuracy(
+        3 * onehot, labels, onehot[:4], labels[:4], k=3) == 100
     # identical features: all tied, the majority class (2) for everyone
     const = torch.ones(len(labels), 8)
     val = torch.tensor([2, 2, 0, 1])
-    assert tool.knn_accuracy(const, labels, torch.ones(4, 8), val,
-                             k=3) == pytest.approx(50)
-    assert tool.knn_accuracy(const, labels, const, labels,
-                             k=10) == pytest.approx(100 * 4 / 12)
+    assert tool.knn_accuracy(
+        const, labels, torch.ones(4, 8), val, k=3) == pytest.approx(50)
+    assert tool.knn_accuracy(
+        const, labels, const, labels, k=10) == pytest.approx(100 * 4 / 12)
     # k=1: the nearest vector's label, whatever the majority
     train = torch.tensor([[1., 0.], [0., 1.], [0., 1.1], [0.1, 1.]])
-    assert tool.knn_accuracy(train, torch.tensor([0, 1, 1, 1]),
-                             torch.tensor([[1., 0.05]]), torch.tensor([0]),
-                             k=1) == 100
+    assert tool.knn_accuracy(
+        train,
+        torch.tensor([0, 1, 1, 1]),
+        torch.tensor([[1., 0.05]]),
+        torch.tensor([0]),
+        k=1) == 100
 
 
 def test_positive_control_loads_the_backbone_exactly(tool, tmp_path):
     from mmpretrain.models import ResNet
 
-    from mmdense.engine.pretrained import PretrainedLoadError
     from mmdense.utils import save_checkpoint_file
+    from mmdense.weights import PretrainedLoadError
     cfg = tool.load_config(tool.BASELINE_CONFIG)
     model = tool.build_model(cfg)
-    weights = {f'backbone.{k}': v + 1 for k, v in ResNet(
-        depth=18).state_dict().items()}
+    weights = {
+        f'backbone.{k}': v + 1
+        for k, v in ResNet(depth=18).state_dict().items()
+    }
     path = str(tmp_path / 'supervised.pth')
-    save_checkpoint_file(dict(state_dict=dict(
-        weights, **{'decode_head.conv_seg.weight': torch.zeros(3, 4)})),
-        path)
+    save_checkpoint_file(
+        dict(
+            state_dict=dict(
+                weights, **{'decode_head.conv_seg.weight': torch.zeros(3, 4)
+                            })), path)
     tool.load_positive_control(model, path)
     for k, v in model.backbone.state_dict().items():
         assert torch.equal(v, weights[f'backbone.{k}']), k
@@ -80,8 +87,10 @@ def _tiny_positive_control(path: str) -> None:
 
     from mmdense.utils import save_checkpoint_file
     torch.manual_seed(1)
-    state = {f'backbone.{k}': v for k, v in ResNet(
-        depth=18).state_dict().items()}
+    state = {
+        f'backbone.{k}': v
+        for k, v in ResNet(depth=18).state_dict().items()
+    }
     state['decode_head.conv_seg.weight'] = torch.randn(150, 64, 1, 1)
     save_checkpoint_file(dict(state_dict=state, meta=dict(iter=1)), path)
 
@@ -91,10 +100,9 @@ def test_benchmark_end_to_end_and_resume(tmp_path):
     _tiny_positive_control(ckpt)
     args = [
         TOOL, '--iters', '2', '--methods', 'densecl', 'relative_loc',
-        'patch_adjacent',
-        '--work-dir', 'work', '--data-root', 'synthetic', '--num-train', '8',
-        '--num-val', '8', '--num-unlabeled', '8', '--pretext-rounds', '1',
-        '--positive-control', ckpt
+        'patch_adjacent', '--work-dir', 'work', '--data-root', 'synthetic',
+        '--num-train', '8', '--num-val', '8', '--num-unlabeled', '8',
+        '--pretext-rounds', '1', '--positive-control', ckpt
     ]
     out = run_tool(args, cwd=tmp_path)
     work = tmp_path / 'work'

@@ -50,8 +50,9 @@ custom_hooks = [dict(type='TransferMetaHook')]
 def _small_config(folder, iters=5, keep=2, extra=''):
     path = osp.join(folder, f'small_{iters}_{keep}.py')
     with open(path, 'w') as f:
-        f.write(SMALL.format(base=osp.join(REPO, DEMO), iters=iters,
-                             keep=keep) + extra)
+        f.write(
+            SMALL.format(base=osp.join(REPO, DEMO), iters=iters, keep=keep) +
+            extra)
     return path
 
 
@@ -60,16 +61,19 @@ def _tool(args, cwd, env=None):
     script = osp.join(REPO, args[0])
     environ = {k: v for k, v in os.environ.items() if k != 'MMDENSE_DEBUG'}
     environ.update(PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([sys.executable, script, *args[1:]], cwd=cwd,
-                          env=environ, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, script, *args[1:]],
+                          cwd=cwd,
+                          env=environ,
+                          capture_output=True,
+                          text=True,
                           timeout=600)
     return proc.returncode, proc.stdout, proc.stderr
 
 
 def _scalars(work_dir):
     out = {}
-    for path in sorted(glob.glob(osp.join(work_dir,
-                                          '*/vis_data/scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*/vis_data/scalars.json'))):
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
@@ -88,14 +92,18 @@ def test_own_checkpoint_state_is_plain_and_comes_back_exactly(tmp_path):
     for v, n in ((1.5, 1), (0.1 + 0.2, 3), (2.5, 1)):
         buf.update(v, n)
     np.random.seed(3)
-    rng = dict(python=random.getstate(), numpy=np.random.get_state(),
-               torch=torch.get_rng_state())
-    ckpt = dict(meta=dict(iter=7, epoch=0, lr=np.float64(0.1)),
-                state_dict=dict(w=torch.arange(4.)),
-                message_hub=dict(log_scalars={'train/loss': buf},
-                                 runtime_info=dict(iter=7),
-                                 resumed_keys={'train/loss': True}),
-                resume_state=dict(rng=rng))
+    rng = dict(
+        python=random.getstate(),
+        numpy=np.random.get_state(),
+        torch=torch.get_rng_state())
+    ckpt = dict(
+        meta=dict(iter=7, epoch=0, lr=np.float64(0.1)),
+        state_dict=dict(w=torch.arange(4.)),
+        message_hub=dict(
+            log_scalars={'train/loss': buf},
+            runtime_info=dict(iter=7),
+            resumed_keys={'train/loss': True}),
+        resume_state=dict(rng=rng))
     seal(ckpt)
     path = str(tmp_path / 'iter_7.pth')
     torch.save(ckpt, path)
@@ -119,8 +127,10 @@ def test_stock_mmengine_checkpoint_needs_trust(tmp_path):
     buf = HistoryBuffer()
     buf.update(1.0)
     path = str(tmp_path / 'mmdet_epoch_12.pth')
-    torch.save(dict(state_dict=dict(w=torch.ones(2)),
-                    message_hub=dict(log_scalars={'loss': buf})), path)
+    torch.save(
+        dict(
+            state_dict=dict(w=torch.ones(2)),
+            message_hub=dict(log_scalars={'loss': buf})), path)
     with pytest.raises(CheckpointError) as err:
         load_checkpoint_file(path)
     assert str(err.value) == (
@@ -129,8 +139,10 @@ def test_stock_mmengine_checkpoint_needs_trust(tmp_path):
         'mmdet / mmseg training run, or mmdense before weights-only '
         'checkpoints); mmdense loads weights only. Pass --trust only if you '
         'trust its source.')
-    with pytest.warns(UserWarning, match=f'{re.escape(path)}: loading with '
-                      r'full unpickling \(--trust\)'):
+    with pytest.warns(
+            UserWarning,
+            match=f'{re.escape(path)}: loading with '
+            r'full unpickling \(--trust\)'):
         got = load_checkpoint_file(path, trust=True)
     assert got['message_hub']['log_scalars']['loss'].current() == 1.0
 
@@ -154,8 +166,8 @@ def test_damaged_files_are_named_as_such(tmp_path):
     torch.save(obj, good)
     cases = {}
     cases['empty.pth'] = b''
-    cases['random.pth'] = bytes(random.Random(0).randrange(256)
-                                for _ in range(4096))
+    cases['random.pth'] = bytes(
+        random.Random(0).randrange(256) for _ in range(4096))
     cases['truncated.pth'] = open(good, 'rb').read()[:700]
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -172,12 +184,12 @@ def test_damaged_files_are_named_as_such(tmp_path):
     expected = {
         'empty.pth': 'is empty (0 bytes: an interrupted copy or save)',
         'random.pth': 'is not a torch checkpoint (neither a zip archive '
-                      'nor a pickle)',
+        'nor a pickle)',
         'truncated.pth': 'is truncated (its zip directory is missing)',
         'crc.pth': 'is corrupt (CRC mismatch in record good/data/0: '
-                   'damaged on disk or in transfer; get a fresh copy)',
+        'damaged on disk or in transfer; get a fresh copy)',
         'legacy_bad.pth': 'is corrupt: its tensors do not hash to the '
-                          'SHA-256 recorded when it was written',
+        'SHA-256 recorded when it was written',
         'missing.pth': None,
     }
     for name, message in expected.items():
@@ -195,17 +207,19 @@ def test_damaged_files_are_named_as_such(tmp_path):
 def test_flipped_export_fails_pretrained_loading(tmp_path):
     """A one-byte flip in an exported weights file used to load a weight of
     1e35 through ``pretrained=``; now the CRC check refuses the file."""
-    from mmdense.engine.pretrained import read_weights
     from mmdense.utils import save_checkpoint_file
+    from mmdense.weights import read_weights
     out = str(tmp_path / 'weights.pth')
     save_checkpoint_file(
-        dict(state_dict={'backbone.conv1.weight': torch.randn(8, 3, 3, 3)},
-             meta=dict(format='mm')), out)
+        dict(
+            state_dict={'backbone.conv1.weight': torch.randn(8, 3, 3, 3)},
+            meta=dict(format='mm')), out)
     assert set(read_weights(out)) == {'backbone.conv1.weight'}
     bad = str(tmp_path / 'weights_flipped.pth')
     _flip_tensor_byte(out, bad)
-    with pytest.raises(CheckpointError, match=re.escape(
-            f'{bad} is corrupt (CRC mismatch in record')):
+    with pytest.raises(
+            CheckpointError,
+            match=re.escape(f'{bad} is corrupt (CRC mismatch in record')):
         read_weights(bad)
 
 
@@ -220,10 +234,15 @@ class _Payload:
 
 
 def _payload_file(path, marker, legacy=False):
-    obj = dict(state_dict={'backbone.conv1.weight': torch.zeros(1)},
-               meta=dict(iter=10, epoch=0, transfer=dict(
-                   source='student', student={'backbone.': 'backbone.'})),
-               message_hub={}, x=_Payload(marker))
+    obj = dict(
+        state_dict={'backbone.conv1.weight': torch.zeros(1)},
+        meta=dict(
+            iter=10,
+            epoch=0,
+            transfer=dict(
+                source='student', student={'backbone.': 'backbone.'})),
+        message_hub={},
+        x=_Payload(marker))
     torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
     with warnings.catch_warnings():  # the payload is real: check it runs
         warnings.simplefilter('ignore')
@@ -253,28 +272,36 @@ def test_no_tool_runs_a_payload_checkpoint(run_dir):
                'loads weights only. Pass --trust only if you trust its '
                'source.')
     runs = [
-        (['tools/model_converters/export_weights.py', zip_p, 'o1.pth'],
-         'export refused: '),
-        (['tools/model_converters/export_weights.py', legacy_p, 'o2.pth'],
-         'export refused: '),
-        (['tools/model_converters/extract_transfer_weights.py', zip_p,
-          'o3.pth'], 'error: '),
-        (['tools/model_converters/import_official.py', zip_p, 'o4.pth'],
-         'import refused: '),
-        (['tools/test.py', osp.join(REPO, FCN), zip_p, '--work-dir', 't1'],
-         'error: '),
-        (['tools/test.py', osp.join(REPO, FCN), legacy_p, '--work-dir',
-          't2'], 'error: '),
-        (['tools/transfer.py', '--checkpoint', zip_p, '--benchmarks',
-          osp.join(REPO, FCN), '--work-dir', 'tr'], 'error: '),
-        (['tools/analysis_tools/visualize_dense.py', osp.join(REPO, DEMO),
-          '--checkpoint', zip_p, '--out', 'v.png'], 'error: '),
-        (['tools/train.py', small, '--work-dir', 'w1', '--resume', zip_p],
-         'error: '),
+        (['tools/model_converters/export_weights.py', zip_p,
+          'o1.pth'], 'export refused: '),
+        (['tools/model_converters/export_weights.py', legacy_p,
+          'o2.pth'], 'export refused: '),
+        ([
+            'tools/model_converters/extract_transfer_weights.py', zip_p,
+            'o3.pth'
+        ], 'error: '),
+        (['tools/model_converters/import_official.py', zip_p,
+          'o4.pth'], 'import refused: '),
+        (['tools/test.py',
+          osp.join(REPO, FCN), zip_p, '--work-dir', 't1'], 'error: '),
+        (['tools/test.py',
+          osp.join(REPO, FCN), legacy_p, '--work-dir', 't2'], 'error: '),
+        ([
+            'tools/transfer.py', '--checkpoint', zip_p, '--benchmarks',
+            osp.join(REPO, FCN), '--work-dir', 'tr'
+        ], 'error: '),
+        ([
+            'tools/analysis_tools/visualize_dense.py',
+            osp.join(REPO, DEMO), '--checkpoint', zip_p, '--out', 'v.png'
+        ], 'error: '),
+        (['tools/train.py', small, '--work-dir', 'w1', '--resume',
+          zip_p], 'error: '),
         (['tools/train.py', small, '--work-dir', 'w2', '--resume',
           legacy_p], 'error: '),
-        (['tools/train.py', small, '--work-dir', 'w3', '--cfg-options',
-          f'load_from={zip_p}'], 'error: '),
+        ([
+            'tools/train.py', small, '--work-dir', 'w3', '--cfg-options',
+            f'load_from={zip_p}'
+        ], 'error: '),
     ]
     for args, prefix in runs:
         path = zip_p if any(zip_p in a for a in args) else legacy_p
@@ -285,8 +312,10 @@ def test_no_tool_runs_a_payload_checkpoint(run_dir):
         assert last == prefix + refusal.format(path), (args, err[-2000:])
     # --resume with the file planted in the work dir: skipped by name, the
     # run starts from iteration 0 and trains
-    code, out, err = _tool(['tools/train.py', small, '--work-dir',
-                            str(planted), '--resume'], cwd=str(run_dir))
+    code, out, err = _tool(
+        ['tools/train.py', small, '--work-dir',
+         str(planted), '--resume'],
+        cwd=str(run_dir))
     assert code == 0, err[-2000:]
     assert not marker.exists()
     planted_file = planted / 'iter_99.pth'
@@ -294,7 +323,7 @@ def test_no_tool_runs_a_payload_checkpoint(run_dir):
             'holds pickled Python objects (posix.system)') in out + err
     assert 'resume: no complete checkpoint' in out + err
     # the pretrained= loader too
-    from mmdense.engine.pretrained import read_weights
+    from mmdense.weights import read_weights
     with pytest.raises(CheckpointError) as err:
         read_weights(zip_p)
     assert str(err.value).startswith(refusal.format(zip_p).split(' Pass ')[0])
@@ -304,10 +333,10 @@ def test_no_tool_runs_a_payload_checkpoint(run_dir):
 
 # ------------------------------------------------------- picking checkpoints
 def _training_file(path, iteration, healthy=True):
-    obj = dict(meta=dict(iter=iteration, epoch=0, healthy=healthy),
-               state_dict=dict(w=torch.full((2, ), float(iteration))),
-               message_hub=dict(log_scalars={}, runtime_info={},
-                                resumed_keys={}))
+    obj = dict(
+        meta=dict(iter=iteration, epoch=0, healthy=healthy),
+        state_dict=dict(w=torch.full((2, ), float(iteration))),
+        message_hub=dict(log_scalars={}, runtime_info={}, resumed_keys={}))
     seal(obj)
     torch.save(obj, path)
 
@@ -322,24 +351,28 @@ def test_resume_takes_the_highest_complete_training_checkpoint(tmp_path):
     _training_file(str(w / 'iter_12.pth'), 12, healthy=False)
     os.utime(w / 'iter_8.pth', (1e9, 2e9))  # iter_8 is the newest file
     from mmdense.utils import save_checkpoint_file
-    save_checkpoint_file(dict(state_dict=dict(w=torch.ones(1)),
-                              meta=dict(format='mm')), str(w / 'iter_20.pth'))
+    save_checkpoint_file(
+        dict(state_dict=dict(w=torch.ones(1)), meta=dict(format='mm')),
+        str(w / 'iter_20.pth'))
     torch.save(torch.ones(3), w / 'epoch_30.pth')
     (w / 'iter_40.pth').write_bytes(open(w / 'iter_10.pth', 'rb').read()[:900])
     _payload_file(str(w / 'iter_50.pth'), w / 'PWNED')
     warned = []
-    assert find_complete_checkpoint(str(w), warn=warned.append) == str(
-        w / 'iter_10.pth')
+    assert find_complete_checkpoint(
+        str(w), warn=warned.append) == str(w / 'iter_10.pth')
     assert not (w / 'PWNED').exists()
     text = '\n'.join(warned)
-    for name, why in (
-            ('iter_20.pth', 'not a training checkpoint (no meta.iter / '
-             'meta.epoch, message_hub: exported weights?)'),
-            ('epoch_30.pth', 'not a training checkpoint (a bare Tensor)'),
-            ('iter_40.pth', 'truncated (its zip directory is missing)'),
-            ('iter_50.pth', 'refused to load the file: it holds pickled '
-             'Python objects (posix.system)'),
-            ('iter_12.pth', 'not healthy')):
+    for name, why in (('iter_20.pth',
+                       'not a training checkpoint (no meta.iter / '
+                       'meta.epoch, message_hub: exported weights?)'),
+                      ('epoch_30.pth',
+                       'not a training checkpoint (a bare Tensor)'),
+                      ('iter_40.pth',
+                       'truncated (its zip directory is missing)'),
+                      ('iter_50.pth',
+                       'refused to load the file: it holds pickled '
+                       'Python objects (posix.system)'), ('iter_12.pth',
+                                                          'not healthy')):
         assert f'resume: skipping {w / name}: {why}' in text, text
     assert len(warned) == 5
 
@@ -352,14 +385,14 @@ def test_stale_partial_files_are_removed_at_the_next_start(tmp_path):
     assert len(stale_temp_files(str(tmp_path))) == 2
     logged = []
     runner = SimpleNamespace(
-        work_dir=str(tmp_path),
-        logger=SimpleNamespace(warning=logged.append))
+        work_dir=str(tmp_path), logger=SimpleNamespace(warning=logged.append))
     Runner._remove_stale_temp_files(runner)
     assert stale_temp_files(str(tmp_path)) == []
     assert (tmp_path / '.weights.pth.abc.tmp').exists()
     assert logged == [
         'removed 2 partial checkpoint file(s) left by killed saves (0 MiB) '
-        f'in {tmp_path}: .epoch_2.pth.x_y.tmp, .iter_4.pth.abc123.tmp']
+        f'in {tmp_path}: .epoch_2.pth.x_y.tmp, .iter_4.pth.abc123.tmp'
+    ]
 
 
 # ------------------------------------------------------------ the NaN guard
@@ -377,8 +410,10 @@ def test_nan_guard_at_lr_1e6_advises_a_fresh_start_that_works(run_dir):
     unhealthy, so the guard names none and says to start again; doing
     exactly that with a lower lr trains to the end with finite losses and
     healthy checkpoints."""
-    config = _small_config(str(run_dir), iters=8, extra=(
-        'optim_wrapper = dict(optimizer=dict(lr=1e6))\n'))
+    config = _small_config(
+        str(run_dir),
+        iters=8,
+        extra=('optim_wrapper = dict(optimizer=dict(lr=1e6))\n'))
     work = str(run_dir / 'nan')
     code, out, err = _tool(['tools/train.py', config, '--work-dir', work],
                            cwd=str(run_dir))
@@ -395,16 +430,18 @@ def test_nan_guard_at_lr_1e6_advises_a_fresh_start_that_works(run_dir):
     for path in glob.glob(osp.join(work, 'iter_*.pth')):
         assert load_checkpoint_file(path)['meta']['healthy'] is False
     shutil.rmtree(work)
-    code, out, err = _tool(
-        ['tools/train.py', config, '--work-dir', work, '--cfg-options',
-         'optim_wrapper.optimizer.lr=0.001',
-         'optim_wrapper.clip_grad.max_norm=1'], cwd=str(run_dir))
+    code, out, err = _tool([
+        'tools/train.py', config, '--work-dir', work, '--cfg-options',
+        'optim_wrapper.optimizer.lr=0.001',
+        'optim_wrapper.clip_grad.max_norm=1'
+    ],
+                           cwd=str(run_dir))
     assert code == 0, (out + err)[-3000:]
     scalars = _scalars(work)
     assert sorted(scalars) == list(range(1, 9))
     assert all(np.isfinite(r['loss']) for r in scalars.values())
-    assert load_checkpoint_file(osp.join(work, 'iter_8.pth'))['meta'][
-        'healthy'] is True
+    assert load_checkpoint_file(osp.join(
+        work, 'iter_8.pth'))['meta']['healthy'] is True
 
 
 class _Diverge:
@@ -432,7 +469,10 @@ class _Diverge:
 
                 head.register_forward_hook(poison)
 
-            def after_train_iter(self, runner, batch_idx, data_batch=None,
+            def after_train_iter(self,
+                                 runner,
+                                 batch_idx,
+                                 data_batch=None,
                                  outputs=None):
                 if runner.iter + 1 >= outer.at:
                     with torch.no_grad():
@@ -450,8 +490,7 @@ def test_nan_guard_names_a_healthy_checkpoint_kept_past_max_keep(run_dir):
     finite losses, healthy checkpoints and the new lr."""
     from mmengine.config import Config
 
-    from mmdense.engine import NonFiniteLossError
-    from mmdense.utils.cli import build_runner
+    from mmdense.engine import NonFiniteLossError, build_runner
     config = _small_config(str(run_dir), iters=8, keep=1)
     work = str(run_dir / 'div')
     cfg = Config.fromfile(config)
@@ -478,19 +517,22 @@ def test_nan_guard_names_a_healthy_checkpoint_kept_past_max_keep(run_dir):
             'lr and schedule).') in message
     assert sorted(os.listdir(work)).count('iter_2.pth') == 1
     assert not osp.exists(osp.join(work, 'iter_3.pth'))  # pruned
-    assert load_checkpoint_file(osp.join(work, 'iter_4.pth'))['meta'][
-        'unhealthy'].startswith('the parameters grew')
-    code, out, err = _tool(
-        ['tools/train.py', config, '--work-dir', work, '--resume', good,
-         '--cfg-options', 'optim_wrapper.optimizer.lr=0.001',
-         'optim_wrapper.clip_grad.max_norm=1'], cwd=str(run_dir))
+    assert load_checkpoint_file(osp.join(
+        work,
+        'iter_4.pth'))['meta']['unhealthy'].startswith('the parameters grew')
+    code, out, err = _tool([
+        'tools/train.py', config, '--work-dir', work, '--resume', good,
+        '--cfg-options', 'optim_wrapper.optimizer.lr=0.001',
+        'optim_wrapper.clip_grad.max_norm=1'
+    ],
+                           cwd=str(run_dir))
     assert code == 0, (out + err)[-3000:]
     scalars = _scalars(work)
     for i in range(3, 9):
         assert np.isfinite(scalars[i]['loss'])
         assert scalars[i]['lr'] == pytest.approx(0.001)
-    assert load_checkpoint_file(osp.join(work, 'iter_8.pth'))['meta'][
-        'healthy'] is True
+    assert load_checkpoint_file(osp.join(
+        work, 'iter_8.pth'))['meta']['healthy'] is True
     assert not osp.exists(good)  # no longer the newest good one: pruned
 
 
@@ -500,10 +542,13 @@ def test_resume_applies_a_changed_lr_as_a_fresh_run_would(run_dir):
     change is logged; an unchanged config logs nothing of it."""
     from mmengine.config import Config
 
-    from mmdense.utils.cli import build_runner
-    config = _small_config(str(run_dir), iters=5, keep=5, extra=(
-        'param_scheduler = [dict(type="LinearLR", start_factor=0.1, '
-        'by_epoch=False, begin=0, end=4)]\n'))
+    from mmdense.engine import build_runner
+    config = _small_config(
+        str(run_dir),
+        iters=5,
+        keep=5,
+        extra=('param_scheduler = [dict(type="LinearLR", start_factor=0.1, '
+               'by_epoch=False, begin=0, end=4)]\n'))
 
     def train(work, lr, resume=None, iters=5):
         cfg = Config.fromfile(config)
@@ -529,15 +574,15 @@ def test_resume_applies_a_changed_lr_as_a_fresh_run_would(run_dir):
         assert resumed[i]['lr'] == fresh[i]['lr']
     assert fresh[4]['lr'] == pytest.approx(0.01)
     assert fresh[5]['lr'] == pytest.approx(0.01)
-    log = ''.join(open(p).read()
-                  for p in glob.glob(str(run_dir / 'a/*/*.log')))
+    log = ''.join(
+        open(p).read() for p in glob.glob(str(run_dir / 'a/*/*.log')))
     assert ("resume: the config's optimizer / schedule differs from the "
             "checkpoint's; continuing at iteration 3 with the config's, "
             'replayed from the start: group 0 initial_lr: 0.03 -> 0.01; '
             'group 0 lr: ') in log
     assert 'scheduler 0 (LinearLR) base_values: [0.03] -> [0.01]' in log
-    log_c = ''.join(open(p).read()
-                    for p in glob.glob(str(run_dir / 'c/*/*.log')))
+    log_c = ''.join(
+        open(p).read() for p in glob.glob(str(run_dir / 'c/*/*.log')))
     assert 'differs from the checkpoint' not in log_c
 
 
@@ -577,15 +622,15 @@ def test_user_errors_are_one_line_and_debug_shows_the_traceback(tmp_path):
     code, out, err = _tool(['tools/train.py', missing, '--debug'],
                            cwd=str(tmp_path))
     assert code == 1 and 'Traceback (most recent call last)' in err
-    code, out, err = _tool(['tools/train.py', missing], cwd=str(tmp_path),
+    code, out, err = _tool(['tools/train.py', missing],
+                           cwd=str(tmp_path),
                            env=dict(MMDENSE_DEBUG='1'))
     assert 'Traceback (most recent call last)' in err
     empty = tmp_path / 'empty.pth'
     empty.write_bytes(b'')
     for tool in ('tools/model_converters/extract_transfer_weights.py',
                  'tools/model_converters/export_weights.py'):
-        code, out, err = _tool([tool, str(empty), 'o.pth'],
-                               cwd=str(tmp_path))
+        code, out, err = _tool([tool, str(empty), 'o.pth'], cwd=str(tmp_path))
         assert code == 1 and 'Traceback' not in err
         assert err.endswith(
             f'{empty} is empty (0 bytes: an interrupted copy or save)\n')
@@ -606,12 +651,17 @@ def test_dist_scripts_use_the_environment_python(tmp_path):
     script = osp.join(REPO, 'tools/misc/python.sh')
 
     def which(**env):
-        environ = {k: v for k, v in os.environ.items()
-                   if k not in ('VIRTUAL_ENV', 'CONDA_PREFIX', 'PYTHON')}
+        environ = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ('VIRTUAL_ENV', 'CONDA_PREFIX', 'PYTHON')
+        }
         environ.update(PATH=f'{fake}:/usr/bin:/bin', **env)
         proc = subprocess.run(
             ['bash', '-c', f'ROOT={root}; . {script}; echo "$PY"'],
-            env=environ, capture_output=True, text=True)
+            env=environ,
+            capture_output=True,
+            text=True)
         return proc.returncode, proc.stdout.strip(), proc.stderr
 
     assert which(VIRTUAL_ENV=venv) == (0, f'{venv}/bin/python', '')
@@ -631,19 +681,21 @@ def test_a_moved_milestone_is_applied_on_resume():
     run with milestone 4.  An unchanged config keeps the loaded state."""
     from mmengine.optim import MultiStepLR, OptimWrapper
 
-    from mmdense.engine.resume_schedule import (apply_config_schedule,
-                                                snapshot)
+    from mmdense.engine.resume_schedule import apply_config_schedule, snapshot
 
     def runner(milestone, steps):
         param = torch.nn.Parameter(torch.zeros(1))
         wrapper = OptimWrapper(torch.optim.SGD([param], lr=0.1))
-        sched = MultiStepLR(wrapper, milestones=[milestone], gamma=0.1,
-                            by_epoch=False)
+        sched = MultiStepLR(
+            wrapper, milestones=[milestone], gamma=0.1, by_epoch=False)
         for _ in range(steps):
             sched.step()
-        return SimpleNamespace(optim_wrapper=wrapper, param_schedulers=[sched],
-                               iter=steps, epoch=0,
-                               train_loop=SimpleNamespace())
+        return SimpleNamespace(
+            optim_wrapper=wrapper,
+            param_schedulers=[sched],
+            iter=steps,
+            epoch=0,
+            train_loop=SimpleNamespace())
 
     def lrs(r, n):
         out = []
@@ -659,32 +711,40 @@ def test_a_moved_milestone_is_applied_on_resume():
     changes = apply_config_schedule(resumed, fresh_snap)
     assert changes == [
         'scheduler 0 (MultiStepLR) milestones: Counter({6: 1}) -> '
-        'Counter({4: 1})']
+        'Counter({4: 1})'
+    ]
     assert lrs(resumed, 4) == reference[3:7]
     same = runner(6, 3)
     assert apply_config_schedule(same, snapshot(runner(6, 0))) == []
     assert lrs(same, 4) == lrs(runner(6, 0), 7)[3:7]
 
 
-def test_nan_on_one_process_every_process_names_the_same_checkpoint(
-        run_dir):
+def test_nan_on_one_process_every_process_names_the_same_checkpoint(run_dir):
     """Two gloo processes, NaN on rank 1 only at iteration 3: both stop at
     iteration 3 and both name rank 0's last good checkpoint (only rank 0
     writes checkpoints; the path is broadcast)."""
-    config = _small_config(str(run_dir), iters=4, extra=(
-        "custom_imports = dict(imports=['reliability_hooks'], "
-        'allow_failed_imports=False)\n'
-        "custom_hooks = [dict(type='TransferMetaHook'), "
-        "dict(type='NaNOnRankHook', iteration=3, rank=1)]\n"))
+    config = _small_config(
+        str(run_dir),
+        iters=4,
+        extra=("custom_imports = dict(imports=['reliability_hooks'], "
+               'allow_failed_imports=False)\n'
+               "custom_hooks = [dict(type='TransferMetaHook'), "
+               "dict(type='NaNOnRankHook', iteration=3, rank=1)]\n"))
     work = str(run_dir / 'ddp')
     env = {k: v for k, v in os.environ.items() if k != 'MMDENSE_DEBUG'}
     env['PYTHONPATH'] = os.pathsep.join(
-        [osp.dirname(osp.abspath(__file__)), env.get('PYTHONPATH', '')])
+        [osp.dirname(osp.abspath(__file__)),
+         env.get('PYTHONPATH', '')])
     env['PORT'] = str(free_port())
-    proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools/dist_train.sh'), config, '2',
-         '--work-dir', work], cwd=str(run_dir), env=env,
-        capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO, 'tools/dist_train.sh'), config, '2', '--work-dir', work
+    ],
+                          cwd=str(run_dir),
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     good = osp.join(work, 'iter_2.pth')

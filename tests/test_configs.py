@@ -19,10 +19,9 @@ def test_the_tree_has_the_promised_configs():
     for name in ('decon/coco.py', 'decon/coco_multi-level.py',
                  'decon/coco_channel-dropout.py', 'decon/coco_fcn.py',
                  'decon/coco_fcn-ade20k.py', 'decon/cocoplus.py',
-                 'decon/imagenet.py', 'decon/densecl_coco.py',
-                 'decon/demo.py', 'slotcon/coco.py', 'slotcon/imagenet.py',
-                 'slotcon/demo.py', 'densecl/coco.py', 'densecl/imagenet.py',
-                 'densecl/demo.py'):
+                 'decon/imagenet.py', 'decon/densecl_coco.py', 'decon/demo.py',
+                 'slotcon/coco.py', 'slotcon/imagenet.py', 'slotcon/demo.py',
+                 'densecl/coco.py', 'densecl/imagenet.py', 'densecl/demo.py'):
         assert f'configs/{name}' in CONFIGS, name
 
 

@@ -12,15 +12,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from mmengine.registry import DefaultScope
 import torchvision
 from conftest import REPO, run_tool
+from mmengine.registry import DefaultScope
 
 from mmdense.engine import TransferMetaHook
 from mmdense.registry import MODELS
-from mmdense.utils.converters import (ConversionError, export_weights,
-                                      import_official, import_official_file)
-from mmdense.utils.transfer import extract_transfer_weights
+from mmdense.weights import (ConversionError, export_weights,
+                             extract_transfer_weights, import_official,
+                             import_official_file)
 
 STATS = ('weight', 'bias', 'running_mean', 'running_var')
 
@@ -39,14 +39,22 @@ def _randomize_(module, seed):
 
 
 def _build_decon():
-    return MODELS.build(dict(
-        type='DeCon',
-        backbone=dict(type='ResNet', depth=50, out_indices=(0, 1, 2, 3)),
-        head=dict(type='SlotConHead', in_channels=2048, num_prototypes=4,
-                  hid_channels=8, out_channels=4),
-        decoder=dict(type='mmdet.FPN', in_channels=[256, 512, 1024, 2048],
-                     out_channels=256, num_outs=4,
-                     norm_cfg=dict(type='BN', requires_grad=True))))
+    return MODELS.build(
+        dict(
+            type='DeCon',
+            backbone=dict(type='ResNet', depth=50, out_indices=(0, 1, 2, 3)),
+            head=dict(
+                type='SlotConHead',
+                in_channels=2048,
+                num_prototypes=4,
+                hid_channels=8,
+                out_channels=4),
+            decoder=dict(
+                type='mmdet.FPN',
+                in_channels=[256, 512, 1024, 2048],
+                out_channels=256,
+                num_outs=4,
+                norm_cfg=dict(type='BN', requires_grad=True))))
 
 
 @pytest.fixture(scope='module')
@@ -59,8 +67,8 @@ def decon(tmp_path_factory):
     _randomize_(model.teacher_backbone, 1)  # the student keeps its init
     _randomize_(model.teacher_decoder, 3)
     ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
+    TransferMetaHook().before_save_checkpoint(
+        SimpleNamespace(model=model), ckpt)
     path = str(tmp_path_factory.mktemp('decon') / 'iter_1.pth')
     torch.save(ckpt, path)
     return path, ckpt, model
@@ -77,8 +85,8 @@ def _d2_resnet50_names():
     names = ['stem.conv1.weight'] + ['stem.conv1.norm.' + s for s in STATS]
     for res, blocks in ((2, 3), (3, 4), (4, 6), (5, 3)):
         for b in range(blocks):
-            convs = ['conv1', 'conv2', 'conv3'] + (['shortcut'] if b == 0
-                                                   else [])
+            convs = ['conv1', 'conv2', 'conv3'
+                     ] + (['shortcut'] if b == 0 else [])
             for c in convs:
                 names.append(f'res{res}.{b}.{c}.weight')
                 names += [f'res{res}.{b}.{c}.norm.{s}' for s in STATS]
@@ -118,9 +126,12 @@ def test_detectron2_export_names_and_values(decon, tmp_path):
     assert sorted(backbone) == sorted(_d2_resnet50_names())
     assert len(backbone) == 265  # 53 convs + 53 norms x 4
     assert not any('num_batches_tracked' in k for k in d2)
-    fpn = {f'fpn_{m}{s}.{p}' for m in ('lateral', 'output')
-           for s in (2, 3, 4, 5)
-           for p in ['weight'] + ['norm.' + s_ for s_ in STATS]}
+    fpn = {
+        f'fpn_{m}{s}.{p}'
+        for m in ('lateral', 'output')
+        for s in (2, 3, 4, 5)
+        for p in ['weight'] + ['norm.' + s_ for s_ in STATS]
+    }
     assert set(d2) - set(backbone) == fpn
     t, dec = model.teacher_backbone, model.teacher_decoder
     known = {
@@ -137,8 +148,8 @@ def test_detectron2_export_names_and_values(decon, tmp_path):
         'fpn_output5.norm.running_mean': dec.fpn_convs[3].bn.running_mean,
     }
     for name, tensor in known.items():
-        np.testing.assert_array_equal(d2[name], tensor.detach().numpy(),
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            d2[name], tensor.detach().numpy(), err_msg=name)
     # the student on request
     export_weights(ckpt, str(out), 'detectron2', source='student')
     with open(out, 'rb') as f:
@@ -154,8 +165,8 @@ def test_mm_export_is_the_transfer_weights(decon, tmp_path):
     exported = torch.load(out, weights_only=True)  # plain tensors
     expected = extract_transfer_weights(ckpt)
     assert list(exported['state_dict']) == list(expected)
-    assert all(torch.equal(exported['state_dict'][k], v)
-               for k, v in expected.items())
+    assert all(
+        torch.equal(exported['state_dict'][k], v) for k, v in expected.items())
     assert exported['meta']['groups'] == ['backbone', 'neck']
     assert report['decoder']['neck']['type'] == 'FPN'
     assert report['backbone'] == 'ResNet-50'
@@ -163,15 +174,19 @@ def test_mm_export_is_the_transfer_weights(decon, tmp_path):
 
 @pytest.mark.parametrize('fmt', ['mm', 'detectron2', 'torchvision'])
 def test_partial_backbone_is_refused_with_a_diff(tmp_path, fmt):
-    teacher = {'teacher_backbone.' + k: v for k, v in _tv18(51).items()
-               if not k.startswith('fc.')}
-    meta = dict(transfer=dict(source='teacher', teacher={
-        'backbone.': 'teacher_backbone.'}))
+    teacher = {
+        'teacher_backbone.' + k: v
+        for k, v in _tv18(51).items() if not k.startswith('fc.')
+    }
+    meta = dict(
+        transfer=dict(
+            source='teacher', teacher={'backbone.': 'teacher_backbone.'}))
     state = dict(teacher)
     del state['teacher_backbone.layer3.1.bn2.running_var']
     out = tmp_path / 'partial.out'
-    with pytest.raises(ConversionError,
-                       match=r'backbone\.layer3\.1\.bn2\.running_var') as err:
+    with pytest.raises(
+            ConversionError,
+            match=r'backbone\.layer3\.1\.bn2\.running_var') as err:
         export_weights(dict(state_dict=state, meta=meta), str(out), fmt)
     if fmt == 'detectron2':  # named in the target's terms too
         assert "detectron2 keys missing (1): ['res4.1.conv2.norm." \
@@ -179,13 +194,17 @@ def test_partial_backbone_is_refused_with_a_diff(tmp_path, fmt):
     assert os.listdir(tmp_path) == []  # nothing written, no temp file left
     state = dict(teacher)
     state['teacher_backbone.layer4.0.extra.weight'] = torch.zeros(1)
-    with pytest.raises(ConversionError, match=r'not mapped.*'
-                       r'backbone\.layer4\.0\.extra\.weight'):
+    with pytest.raises(
+            ConversionError,
+            match=r'not mapped.*'
+            r'backbone\.layer4\.0\.extra\.weight'):
         export_weights(dict(state_dict=state, meta=meta), str(out), fmt)
     state = dict(teacher)
     state['teacher_backbone.layer1.0.conv1.weight'] = torch.zeros(64, 64, 1, 1)
-    with pytest.raises(ConversionError, match=r'shapes different.*'
-                       r'layer1\.0\.conv1\.weight: \(64, 64, 1, 1\)'):
+    with pytest.raises(
+            ConversionError,
+            match=r'shapes different.*'
+            r'layer1\.0\.conv1\.weight: \(64, 64, 1, 1\)'):
         export_weights(dict(state_dict=state, meta=meta), str(out), fmt)
     export_weights(dict(state_dict=teacher, meta=meta), str(out), fmt)
     assert os.listdir(tmp_path) == ['partial.out']
@@ -196,11 +215,11 @@ def test_partial_decoder_is_refused_unless_asked(decon, tmp_path):
     del ckpt['state_dict']['teacher_decoder.fpn_convs.3.bn.bias']
     with pytest.raises(ConversionError, match=r'neck\.fpn_convs\.3\.bn\.bias'):
         export_weights(ckpt, str(tmp_path / 'a.pkl'), 'detectron2')
-    report = export_weights(ckpt, str(tmp_path / 'a.pkl'), 'detectron2',
-                            partial_decoder=True)
+    report = export_weights(
+        ckpt, str(tmp_path / 'a.pkl'), 'detectron2', partial_decoder=True)
     assert report['missing_decoder'] == ['neck.fpn_convs.3.bn.bias']
-    report = export_weights(ckpt, str(tmp_path / 'b.pkl'), 'detectron2',
-                            decoder=False)
+    report = export_weights(
+        ckpt, str(tmp_path / 'b.pkl'), 'detectron2', decoder=False)
     with open(tmp_path / 'b.pkl', 'rb') as f:
         assert not any(k.startswith('fpn_') for k in pickle.load(f)['model'])
 
@@ -227,24 +246,30 @@ def _moco_v2_file(path):
         state[f'module.{enc}.fc.2.bias'] = torch.randn(128)
     state['module.queue'] = torch.randn(128, 16)
     state['module.queue_ptr'] = torch.zeros(1, dtype=torch.long)
-    torch.save(dict(epoch=200, arch='resnet18', state_dict=state,
-                    optimizer=dict(state={}, param_groups=[dict(
-                        lr=0.03, params=[0, 1])])), path)
+    torch.save(
+        dict(
+            epoch=200,
+            arch='resnet18',
+            state_dict=state,
+            optimizer=dict(
+                state={}, param_groups=[dict(lr=0.03, params=[0, 1])])), path)
     return _tv18(11)
 
 
 def test_moco_import_then_export(tmp_path):
     query = _moco_v2_file(tmp_path / 'moco_v2.pth.tar')
-    info = import_official_file(str(tmp_path / 'moco_v2.pth.tar'),
-                                str(tmp_path / 'moco.pth'))
+    info = import_official_file(
+        str(tmp_path / 'moco_v2.pth.tar'), str(tmp_path / 'moco.pth'))
     assert info['method'] == 'mocov2' and info['transfer']['source'] == \
         'student'
     assert any('fc' in n for n in info['notes'])
     export_weights(str(tmp_path / 'moco.pth'), str(tmp_path / 'mm.pth'))
     state = torch.load(tmp_path / 'mm.pth', weights_only=True)['state_dict']
     assert not any('fc' in k for k in state)
-    expected = {'backbone.' + k: v for k, v in query.items()
-                if not k.startswith('fc.')}
+    expected = {
+        'backbone.' + k: v
+        for k, v in query.items() if not k.startswith('fc.')
+    }
     assert state.keys() == expected.keys()
     assert all(torch.equal(state[k], v) for k, v in expected.items())
     # and into torchvision, strict
@@ -266,15 +291,17 @@ def _slotcon_obj(args=None):
     model = {}
     student, teacher = _tv18(21), _tv18(22)
     for enc, sd in (('encoder_q', student), ('encoder_k', teacher)):
-        model.update({f'module.{enc}.{k}': v for k, v in sd.items()
-                      if not k.startswith('fc.')})
+        model.update({
+            f'module.{enc}.{k}': v
+            for k, v in sd.items() if not k.startswith('fc.')
+        })
     model['module.projector_q.mlp.0.weight'] = torch.randn(32, 512, 1, 1)
     model['module.projector_k.mlp.0.weight'] = torch.randn(32, 512, 1, 1)
     model['module.grouping_q.slot_embed.weight'] = torch.randn(8, 4)
     model['module.grouping_k.slot_embed.weight'] = torch.randn(8, 4)
     model['module.center'] = torch.zeros(1, 8)
-    obj = dict(model=model, epoch=800, optimizer=dict(state={},
-                                                      param_groups=[]))
+    obj = dict(
+        model=model, epoch=800, optimizer=dict(state={}, param_groups=[]))
     if args is not None:
         obj['args'] = args
     return obj, student, teacher
@@ -287,10 +314,10 @@ def test_slotcon_import_defaults_to_the_teacher(tmp_path):
     assert ckpt['meta']['transfer']['source'] == 'teacher'
     for source, ref in ((None, teacher), ('student', student)):
         export_weights(ckpt, str(tmp_path / 'm.pth'), 'mm', source=source)
-        state = torch.load(tmp_path / 'm.pth',
-                           weights_only=True)['state_dict']
-        assert all(torch.equal(state['backbone.' + k], v)
-                   for k, v in ref.items() if not k.startswith('fc.'))
+        state = torch.load(tmp_path / 'm.pth', weights_only=True)['state_dict']
+        assert all(
+            torch.equal(state['backbone.' + k], v) for k, v in ref.items()
+            if not k.startswith('fc.'))
         assert len(state) == len(ref) - 2
 
 
@@ -298,8 +325,7 @@ def test_pickled_objects_need_trust(tmp_path):
     obj, _, teacher = _slotcon_obj(args=argparse.Namespace(arch='resnet18'))
     src = str(tmp_path / 'ckpt_epoch_800.pth')
     torch.save(obj, src)
-    with pytest.raises(ConversionError,
-                       match=r'argparse\.Namespace.*--trust'):
+    with pytest.raises(ConversionError, match=r'argparse\.Namespace.*--trust'):
         import_official_file(src, str(tmp_path / 'out.pth'))
     assert not (tmp_path / 'out.pth').exists()
     info = import_official_file(src, str(tmp_path / 'out.pth'), trust=True)
@@ -315,8 +341,10 @@ def test_densecl_layouts(tmp_path):
     # OpenSelfSup DenseCL: encoder_q = Sequential(backbone, neck), and
     # `backbone` registered again as encoder_q[0]
     state = {f'encoder_q.0.{n}': v for n, v in q.items() if 'fc' not in n}
-    state.update({f'encoder_k.0.{n}': v for n, v in k.items()
-                  if 'fc' not in n})
+    state.update({
+        f'encoder_k.0.{n}': v
+        for n, v in k.items() if 'fc' not in n
+    })
     state.update({f'backbone.{n}': v for n, v in q.items() if 'fc' not in n})
     state['encoder_q.1.mlp.0.weight'] = torch.randn(8, 512)
     state['queue'], state['queue2'] = torch.randn(4, 8), torch.randn(4, 8)
@@ -363,41 +391,52 @@ def test_decon_fpn_import_and_round_trip(tmp_path):
     from mmdet.models.necks import FPN
     obj, student, teacher = _slotcon_obj()
     dec_k = _d2_fpn((64, 128, 256, 512), 41)
-    obj['model'].update({'module.decoder_k.' + k: v
-                         for k, v in dec_k.items()})
-    obj['model'].update({'module.decoder_q.' + k: v
-                         for k, v in _d2_fpn((64, 128, 256, 512),
-                                             42).items()})
+    obj['model'].update({'module.decoder_k.' + k: v for k, v in dec_k.items()})
+    obj['model'].update({
+        'module.decoder_q.' + k: v
+        for k, v in _d2_fpn((64, 128, 256, 512), 42).items()
+    })
     ckpt = import_official(obj)
     meta = ckpt['meta']
     assert meta['imported']['method'] == 'decon'
-    assert meta['transfer']['teacher'] == {'backbone.': 'teacher_backbone.',
-                                           'neck.': 'teacher_decoder.'}
+    assert meta['transfer']['teacher'] == {
+        'backbone.': 'teacher_backbone.',
+        'neck.': 'teacher_decoder.'
+    }
     assert any('incomplete' in n for n in meta['imported']['notes'])
     neck = extract_transfer_weights(ckpt)
     neck = {k[5:]: v for k, v in neck.items() if k.startswith('neck.')}
-    fpn = FPN([64, 128, 256, 512], 256, 4,
+    fpn = FPN([64, 128, 256, 512],
+              256,
+              4,
               norm_cfg=dict(type='BN', requires_grad=True))
     missing, unexpected = fpn.load_state_dict(neck, strict=False)
     assert unexpected == []
-    assert sorted({k.rsplit('.', 1)[0] for k in missing}) == [
-        'fpn_convs.1.bn', 'fpn_convs.1.conv', 'fpn_convs.2.bn',
-        'fpn_convs.2.conv', 'fpn_convs.3.bn', 'fpn_convs.3.conv']
+    assert sorted({k.rsplit('.', 1)[0]
+                   for k in missing}) == [
+                       'fpn_convs.1.bn', 'fpn_convs.1.conv', 'fpn_convs.2.bn',
+                       'fpn_convs.2.conv', 'fpn_convs.3.bn', 'fpn_convs.3.conv'
+                   ]
     assert torch.equal(fpn.lateral_convs[3].bn.running_var,
                        dec_k['fpn_lateral5.norm.running_var'])
     torch.save(ckpt, tmp_path / 'decon.pth')
-    with pytest.raises(ConversionError,
-                       match=r'neck\.fpn_convs\.1\.conv\.weight'):
-        export_weights(str(tmp_path / 'decon.pth'), str(tmp_path / 'o.pkl'),
-                       'detectron2')
-    export_weights(str(tmp_path / 'decon.pth'), str(tmp_path / 'o.pkl'),
-                   'detectron2', partial_decoder=True)
+    with pytest.raises(
+            ConversionError, match=r'neck\.fpn_convs\.1\.conv\.weight'):
+        export_weights(
+            str(tmp_path / 'decon.pth'), str(tmp_path / 'o.pkl'), 'detectron2')
+    export_weights(
+        str(tmp_path / 'decon.pth'),
+        str(tmp_path / 'o.pkl'),
+        'detectron2',
+        partial_decoder=True)
     with open(tmp_path / 'o.pkl', 'rb') as f:
         d2 = pickle.load(f)['model']
     # the decoder comes back under its detectron2 names, same values
     fpn_out = {k: v for k, v in d2.items() if k.startswith('fpn_')}
-    assert set(fpn_out) == {k for k in dec_k
-                            if not k.endswith('num_batches_tracked')}
+    assert set(fpn_out) == {
+        k
+        for k in dec_k if not k.endswith('num_batches_tracked')
+    }
     for k, v in fpn_out.items():
         np.testing.assert_array_equal(v, dec_k[k].numpy())
     np.testing.assert_array_equal(d2['res4.1.conv2.norm.bias'],
@@ -410,19 +449,20 @@ def test_decon_fcn_import():
     for i, cin in enumerate((512, 256)):
         for enc in ('decoder_q', 'decoder_k'):
             p = f'module.{enc}.convs.{i}.'
-            obj['model'][p + 'conv.weight'] = torch.rand(
-                (256, cin, 3, 3), generator=gen)
+            obj['model'][p + 'conv.weight'] = torch.rand((256, cin, 3, 3),
+                                                         generator=gen)
             for s in STATS:
                 obj['model'][p + 'bn.' + s] = torch.rand(256, generator=gen)
             obj['model'][p + 'bn.num_batches_tracked'] = torch.tensor(1)
     ckpt = import_official(obj)
     weights = extract_transfer_weights(ckpt)
     assert {k.split('.')[0] for k in weights} == {'backbone', 'decode_head'}
-    assert torch.equal(weights['decode_head.convs.1.bn.running_mean'],
-                       obj['model']['module.decoder_k.convs.1.bn.'
-                                    'running_mean'])
+    assert torch.equal(
+        weights['decode_head.convs.1.bn.running_mean'],
+        obj['model']['module.decoder_k.convs.1.bn.'
+                     'running_mean'])
     with pytest.raises(ConversionError, match='no detectron2 counterpart'):
-        from mmdense.utils.converters import convert_transfer_weights
+        from mmdense.weights import convert_transfer_weights
         convert_transfer_weights(weights, 'detectron2')
 
 
@@ -444,11 +484,14 @@ def test_cli_import_and_export(tmp_path, capsys):
     assert '--trust' in err and 'argparse.Namespace' in err
     assert not os.path.exists(dst)
     # the script itself, as a user runs it
-    out = run_tool(['tools/model_converters/import_official.py',
-                    'slotcon_full.pth', 'imp.pth', '--trust'], cwd=tmp_path)
+    out = run_tool([
+        'tools/model_converters/import_official.py', 'slotcon_full.pth',
+        'imp.pth', '--trust'
+    ],
+                   cwd=tmp_path)
     assert 'slotcon' in out and 'default teacher' in out
-    assert exporter.main([dst, str(tmp_path / 'r18.pkl'), '--format',
-                          'detectron2']) == 0
+    assert exporter.main(
+        [dst, str(tmp_path / 'r18.pkl'), '--format', 'detectron2']) == 0
     out = capsys.readouterr().out
     assert 'ResNet-18' in out and 'teacher' in out
     with open(tmp_path / 'r18.pkl', 'rb') as f:
@@ -459,8 +502,8 @@ def test_cli_import_and_export(tmp_path, capsys):
     assert 'res3.0.shortcut.weight' in d2
 
 
-def test_importer_names_the_file_kind_and_the_right_tool(decon, tmp_path,
-                                                         capsys):
+def test_importer_names_the_file_kind_and_the_right_tool(
+        decon, tmp_path, capsys):
     """A detectron2 .pkl and an mmdense training checkpoint are named as
     such with the tool to use, never the --trust advice; an import prints
     which tensors each source maps to."""
@@ -486,8 +529,7 @@ def test_importer_names_the_file_kind_and_the_right_tool(decon, tmp_path,
     # an mmdense checkpoint of today (weights-only): no import needed
     from mmdense.utils import save_checkpoint_file
     sealed = str(tmp_path / 'iter_5.pth')
-    save_checkpoint_file(dict(ckpt, message_hub=dict(log_scalars={})),
-                         sealed)
+    save_checkpoint_file(dict(ckpt, message_hub=dict(log_scalars={})), sealed)
     assert importer.main([sealed, str(tmp_path / 'b.pth')]) == 1
     err = capsys.readouterr().err
     assert f'{sealed} is already an mmdense checkpoint' in err
@@ -505,17 +547,26 @@ def test_detectron2_export_notes_r18_and_fpn_norm(tmp_path):
     """detectron2 needs RES2_OUT_CHANNELS 64 for R18/R34 and FPN.NORM set
     to the norm the DeCon FPN was pre-trained with."""
     with DefaultScope.overwrite_default_scope('mmdense'):
-        model = MODELS.build(dict(
-            type='DeCon',
-            backbone=dict(type='ResNet', depth=18, out_indices=(0, 1, 2, 3)),
-            head=dict(type='SlotConHead', in_channels=512, num_prototypes=4,
-                      hid_channels=8, out_channels=4),
-            decoder=dict(type='mmdet.FPN', in_channels=[64, 128, 256, 512],
-                         out_channels=64, num_outs=4,
-                         norm_cfg=dict(type='BN', requires_grad=True))))
+        model = MODELS.build(
+            dict(
+                type='DeCon',
+                backbone=dict(
+                    type='ResNet', depth=18, out_indices=(0, 1, 2, 3)),
+                head=dict(
+                    type='SlotConHead',
+                    in_channels=512,
+                    num_prototypes=4,
+                    hid_channels=8,
+                    out_channels=4),
+                decoder=dict(
+                    type='mmdet.FPN',
+                    in_channels=[64, 128, 256, 512],
+                    out_channels=64,
+                    num_outs=4,
+                    norm_cfg=dict(type='BN', requires_grad=True))))
     ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
+    TransferMetaHook().before_save_checkpoint(
+        SimpleNamespace(model=model), ckpt)
     report = export_weights(ckpt, str(tmp_path / 'r18.pkl'), 'detectron2')
     notes = ' '.join(report['notes'])
     assert 'MODEL.RESNETS.RES2_OUT_CHANNELS 64' in notes

@@ -33,8 +33,10 @@ def test_demo_losses_fall(config, steps, start, synthetic_root):
     data = demo_batch(cfg, synthetic_root)
     history = []
     for _ in range(steps):
-        history.append({k: float(v) for k, v in
-                        model.train_step(data, optim).items()})
+        history.append({
+            k: float(v)
+            for k, v in model.train_step(data, optim).items()
+        })
     terms = [k for k in history[-1] if 'loss' in k and k != 'loss']
     assert terms
     for term in terms:

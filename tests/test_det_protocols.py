@@ -40,10 +40,11 @@ SYNCBN = dict(type='SyncBN', requires_grad=True)
 # MOCO pascal_voc_R_50_C4_24k_moco.yaml:3-4, SLOTCON
 # COCO_R_50_FPN_1x_SlotCon.yaml:3-4 (RGB, INPUT.FORMAT "RGB" :9)
 PIXEL = dict(
-    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True)
 EXTRA_NORM = 'mmdense.models.necks.ResLayerExtraNorm'
-PRECISE_BN = 'mmdense.engine.precise_bn.DetPreciseBNHook'
+PRECISE_BN = 'mmdense.engine.hooks.DetPreciseBNHook'
 
 
 def load(path):
@@ -65,12 +66,14 @@ def assert_sub(actual, expected, where=''):
 def d2_lr(base_lr, steps, warmup_iters, warmup_factor=0.001, gamma=0.1):
     """D2 WarmupMultiStepLR (solver/lr_scheduler.py): linear warm-up
     (SOLVER.WARMUP_METHOD "linear" :551) times gamma per step passed."""
+
     def lr(it):
         f = 1.0
         if it < warmup_iters:
             alpha = it / warmup_iters
             f = warmup_factor * (1 - alpha) + alpha
         return base_lr * f * gamma**bisect.bisect_right(steps, it)
+
     return lr
 
 
@@ -99,23 +102,28 @@ def assert_solver(cfg, base_lr, steps, max_iter, warmup_iters):
     (WEIGHT_DECAY_NORM :541), biases like weights (WEIGHT_DECAY_BIAS None,
     BIAS_LR_FACTOR 1 :576-577), no clipping (:580), fp32 (AMP off :595);
     the lr of every iteration equal to D2's schedule."""
-    assert_sub(cfg.optim_wrapper, dict(
-        type='OptimWrapper',
-        optimizer=dict(type='SGD', lr=base_lr, momentum=0.9,
-                       weight_decay=1e-4),
-        paramwise_cfg=dict(norm_decay_mult=0.)))
+    assert_sub(
+        cfg.optim_wrapper,
+        dict(
+            type='OptimWrapper',
+            optimizer=dict(
+                type='SGD', lr=base_lr, momentum=0.9, weight_decay=1e-4),
+            paramwise_cfg=dict(norm_decay_mult=0.)))
     assert not cfg.optim_wrapper.optimizer.get('nesterov', False)
     for key in ('bias_decay_mult', 'bias_lr_mult', 'custom_keys'):
         assert key not in cfg.optim_wrapper.paramwise_cfg
     assert 'clip_grad' not in cfg.optim_wrapper
-    assert_sub(cfg.train_cfg, dict(type='IterBasedTrainLoop',
-                                   max_iters=max_iter,
-                                   # TEST.EVAL_PERIOD 0 (:607): at the end
-                                   val_interval=max_iter))
+    assert_sub(
+        cfg.train_cfg,
+        dict(
+            type='IterBasedTrainLoop',
+            max_iters=max_iter,
+            # TEST.EVAL_PERIOD 0 (:607): at the end
+            val_interval=max_iter))
     expected = d2_lr(base_lr, steps, warmup_iters)
     got = mmengine_lrs(cfg, max_iter)
-    np.testing.assert_allclose(got, [expected(i) for i in range(max_iter)],
-                               rtol=1e-9, atol=0)
+    np.testing.assert_allclose(
+        got, [expected(i) for i in range(max_iter)], rtol=1e-9, atol=0)
 
 
 def assert_precise_bn(cfg):
@@ -145,8 +153,10 @@ def assert_loader(cfg):
 def pipeline(cfg, which):
     ds = getattr(cfg, which).dataset
     ds = ds.datasets[0] if 'datasets' in ds else ds
-    return [{k: v for k, v in t.items() if k not in ('backend_args', )}
-            for t in ds.pipeline]
+    return [{
+        k: v
+        for k, v in t.items() if k not in ('backend_args', )
+    } for t in ds.pipeline]
 
 
 def resize_steps(min_sizes, test_size, with_mask=False):
@@ -162,19 +172,25 @@ def resize_steps(min_sizes, test_size, with_mask=False):
     load = dict(type='LoadImageFromFile', imdecode_backend='pillow')
     train = [
         load, ann,
-        dict(type='RandomChoiceResize',
-             scales=[(1333, s) for s in min_sizes],
-             keep_ratio=True, backend='pillow'),
+        dict(
+            type='RandomChoiceResize',
+            scales=[(1333, s) for s in min_sizes],
+            keep_ratio=True,
+            backend='pillow'),
         dict(type='RandomFlip', prob=0.5),
         dict(type='PackDetInputs')
     ]
     test = [
         load,
-        dict(type='Resize', scale=(1333, test_size), keep_ratio=True,
-             backend='pillow'), ann,
-        dict(type='PackDetInputs',
-             meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                        'scale_factor'))
+        dict(
+            type='Resize',
+            scale=(1333, test_size),
+            keep_ratio=True,
+            backend='pillow'), ann,
+        dict(
+            type='PackDetInputs',
+            meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                       'scale_factor'))
     ]
     return train, test
 
@@ -184,91 +200,130 @@ def resize_steps(min_sizes, test_size, with_mask=False):
 
 def test_c4_model_is_moco_detectron2_c4():
     m = load(C4).model
-    assert_sub(m, dict(
-        type='FasterRCNN',
-        # size_divisibility 0 of D2's ResNet backbone (modeling/backbone/
-        # backbone.py:33-40): no padding to a multiple
-        data_preprocessor=dict(PIXEL, pad_size_divisor=1),
-        backbone=dict(
-            type='ResNet',
-            depth=50,  # RESNETS.DEPTH :484
-            num_stages=3, strides=(1, 2, 2), out_indices=(2, ),  # res4
-            style='pytorch',  # STRIDE_IN_1X1 False, moco.yaml:7
-            frozen_stages=-1,  # FREEZE_AT 0, Base-RCNN-C4-BN.yaml:9
-            # NORM naiveSyncBN (Base-RCNN-C4-BN.yaml:12; DenseCL: SyncBN)
-            norm_cfg=SYNCBN,
-            norm_eval=False,
-            init_cfg=None),  # weights from LoadPretrainedHook
-        rpn_head=dict(
-            in_channels=1024, feat_channels=1024,  # RPN.CONV_DIMS [-1] :247
-            # ANCHOR_GENERATOR.SIZES 32-512 :180 on res4 (stride 16 :205)
-            anchor_generator=dict(
-                type='AnchorGenerator', scales=[2, 4, 8, 16, 32],
-                ratios=[0.5, 1.0, 2.0], strides=[16]),  # :187
-            # RPN.BBOX_REG_WEIGHTS (1, 1, 1, 1) :228
-            bbox_coder=dict(target_means=[0.] * 4, target_stds=[1.] * 4),
-            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True,
-                          loss_weight=1.0),  # RPN.LOSS_WEIGHT :231
-            loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # beta 0 :230
-        roi_head=dict(
-            type='StandardRoIHead',
-            # MOCO train_net.py:25-37 Res5ROIHeadsExtraNorm: res5 (RES5_
-            # DILATION 1 :502, stride 2) + norm of RESNETS.NORM
-            shared_head=dict(
-                type=EXTRA_NORM, depth=50, stage=3, stride=2, dilation=1,
-                style='pytorch', norm_cfg=SYNCBN, norm_eval=False),
-            bbox_roi_extractor=dict(
-                # POOLER_RESOLUTION 14 :305, SAMPLING_RATIO 0 :306,
-                # ROIAlignV2 :308 (mmcv RoIAlign aligned=True by default)
-                roi_layer=dict(type='RoIAlign', output_size=14,
-                               sampling_ratio=0),
-                featmap_strides=[16]),
-            bbox_head=dict(
-                type='BBoxHead',
-                with_avg_pool=True,  # Res5ROIHeads: res5 output .mean([2, 3])
-                in_channels=2048,
-                num_classes=20,  # pascal_voc_R_50_C4_24k.yaml:6
-                reg_class_agnostic=False,  # CLS_AGNOSTIC_BBOX_REG :320
-                # BBOX_REG_WEIGHTS (10, 10, 5, 5) :302
-                bbox_coder=dict(target_means=[0.] * 4,
-                                target_stds=[0.1, 0.1, 0.2, 0.2]),
-                loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False),
-                loss_bbox=dict(type='L1Loss', loss_weight=1.0))),  # :299,304
-        train_cfg=dict(
-            rpn=dict(
-                # RPN.IOU_THRESHOLDS [0.3, 0.7] :218; rpn.py Matcher(
-                # allow_low_quality_matches=True): no minimum IoU
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.7,
-                              neg_iou_thr=0.3, min_pos_iou=0.,
-                              match_low_quality=True, ignore_iof_thr=-1),
-                # BATCH_SIZE_PER_IMAGE 256 :221, POSITIVE_FRACTION 0.5 :223
-                sampler=dict(type='RandomSampler', num=256, pos_fraction=0.5,
-                             add_gt_as_proposals=False),
-                allowed_border=-1),  # BOUNDARY_THRESH -1 :208
-            # PRE/POST_NMS_TOPK_TRAIN 12000 / 2000 :234,242, NMS 0.7 :245,
-            # PROPOSAL_GENERATOR.MIN_SIZE 0 :167
-            rpn_proposal=dict(nms_pre=12000, max_per_img=2000,
-                              nms=dict(type='nms', iou_threshold=0.7),
-                              min_bbox_size=0),
-            rcnn=dict(
-                # ROI_HEADS.IOU_THRESHOLDS [0.5] :263, roi_heads.py Matcher(
-                # allow_low_quality_matches=False)
-                assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5,
-                              neg_iou_thr=0.5, min_pos_iou=0.5,
-                              match_low_quality=False, ignore_iof_thr=-1),
-                # BATCH_SIZE_PER_IMAGE 512 :269, POSITIVE_FRACTION 0.25 :271,
-                # PROPOSAL_APPEND_GT :286
-                sampler=dict(type='RandomSampler', num=512,
-                             pos_fraction=0.25, add_gt_as_proposals=True))),
-        test_cfg=dict(
-            # PRE/POST_NMS_TOPK_TEST 6000 / 1000, Base-RCNN-C4-BN.yaml:4-5
-            rpn=dict(nms_pre=6000, max_per_img=1000,
-                     nms=dict(type='nms', iou_threshold=0.7),
-                     min_bbox_size=0),
-            # SCORE_THRESH_TEST 0.05 :280, NMS_THRESH_TEST 0.5 :283,
-            # DETECTIONS_PER_IMAGE 100 :614
-            rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5),
-                      max_per_img=100))))
+    assert_sub(
+        m,
+        dict(
+            type='FasterRCNN',
+            # size_divisibility 0 of D2's ResNet backbone (modeling/backbone/
+            # backbone.py:33-40): no padding to a multiple
+            data_preprocessor=dict(PIXEL, pad_size_divisor=1),
+            backbone=dict(
+                type='ResNet',
+                depth=50,  # RESNETS.DEPTH :484
+                num_stages=3,
+                strides=(1, 2, 2),
+                out_indices=(2, ),  # res4
+                style='pytorch',  # STRIDE_IN_1X1 False, moco.yaml:7
+                frozen_stages=-1,  # FREEZE_AT 0, Base-RCNN-C4-BN.yaml:9
+                # NORM naiveSyncBN (Base-RCNN-C4-BN.yaml:12; DenseCL: SyncBN)
+                norm_cfg=SYNCBN,
+                norm_eval=False,
+                init_cfg=None),  # weights from LoadPretrainedHook
+            rpn_head=dict(
+                in_channels=1024,
+                feat_channels=1024,  # RPN.CONV_DIMS [-1] :247
+                # ANCHOR_GENERATOR.SIZES 32-512 :180 on res4 (stride 16 :205)
+                anchor_generator=dict(
+                    type='AnchorGenerator',
+                    scales=[2, 4, 8, 16, 32],
+                    ratios=[0.5, 1.0, 2.0],
+                    strides=[16]),  # :187
+                # RPN.BBOX_REG_WEIGHTS (1, 1, 1, 1) :228
+                bbox_coder=dict(target_means=[0.] * 4, target_stds=[1.] * 4),
+                loss_cls=dict(
+                    type='CrossEntropyLoss', use_sigmoid=True,
+                    loss_weight=1.0),  # RPN.LOSS_WEIGHT :231
+                loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # beta 0 :230
+            roi_head=dict(
+                type='StandardRoIHead',
+                # MOCO train_net.py:25-37 Res5ROIHeadsExtraNorm: res5 (RES5_
+                # DILATION 1 :502, stride 2) + norm of RESNETS.NORM
+                shared_head=dict(
+                    type=EXTRA_NORM,
+                    depth=50,
+                    stage=3,
+                    stride=2,
+                    dilation=1,
+                    style='pytorch',
+                    norm_cfg=SYNCBN,
+                    norm_eval=False),
+                bbox_roi_extractor=dict(
+                    # POOLER_RESOLUTION 14 :305, SAMPLING_RATIO 0 :306,
+                    # ROIAlignV2 :308 (mmcv RoIAlign aligned=True by default)
+                    roi_layer=dict(
+                        type='RoIAlign', output_size=14, sampling_ratio=0),
+                    featmap_strides=[16]),
+                bbox_head=dict(
+                    type='BBoxHead',
+                    # Res5ROIHeads: res5 output .mean([2, 3])
+                    with_avg_pool=True,
+                    in_channels=2048,
+                    num_classes=20,  # pascal_voc_R_50_C4_24k.yaml:6
+                    reg_class_agnostic=False,  # CLS_AGNOSTIC_BBOX_REG :320
+                    # BBOX_REG_WEIGHTS (10, 10, 5, 5) :302
+                    bbox_coder=dict(
+                        target_means=[0.] * 4,
+                        target_stds=[0.1, 0.1, 0.2, 0.2]),
+                    loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False),
+                    loss_bbox=dict(type='L1Loss',
+                                   loss_weight=1.0))),  # :299,304
+            train_cfg=dict(
+                rpn=dict(
+                    # RPN.IOU_THRESHOLDS [0.3, 0.7] :218; rpn.py Matcher(
+                    # allow_low_quality_matches=True): no minimum IoU
+                    assigner=dict(
+                        type='MaxIoUAssigner',
+                        pos_iou_thr=0.7,
+                        neg_iou_thr=0.3,
+                        min_pos_iou=0.,
+                        match_low_quality=True,
+                        ignore_iof_thr=-1),
+                    # BATCH_SIZE_PER_IMAGE 256 :221, POSITIVE_FRACTION 0.5 :223
+                    sampler=dict(
+                        type='RandomSampler',
+                        num=256,
+                        pos_fraction=0.5,
+                        add_gt_as_proposals=False),
+                    allowed_border=-1),  # BOUNDARY_THRESH -1 :208
+                # PRE/POST_NMS_TOPK_TRAIN 12000 / 2000 :234,242, NMS 0.7 :245,
+                # PROPOSAL_GENERATOR.MIN_SIZE 0 :167
+                rpn_proposal=dict(
+                    nms_pre=12000,
+                    max_per_img=2000,
+                    nms=dict(type='nms', iou_threshold=0.7),
+                    min_bbox_size=0),
+                rcnn=dict(
+                    # ROI_HEADS.IOU_THRESHOLDS [0.5] :263, roi_heads.py
+                    # Matcher(
+                    # allow_low_quality_matches=False)
+                    assigner=dict(
+                        type='MaxIoUAssigner',
+                        pos_iou_thr=0.5,
+                        neg_iou_thr=0.5,
+                        min_pos_iou=0.5,
+                        match_low_quality=False,
+                        ignore_iof_thr=-1),
+                    # BATCH_SIZE_PER_IMAGE 512 :269, POSITIVE_FRACTION 0.25
+                    # :271,
+                    # PROPOSAL_APPEND_GT :286
+                    sampler=dict(
+                        type='RandomSampler',
+                        num=512,
+                        pos_fraction=0.25,
+                        add_gt_as_proposals=True))),
+            test_cfg=dict(
+                # PRE/POST_NMS_TOPK_TEST 6000 / 1000, Base-RCNN-C4-BN.yaml:4-5
+                rpn=dict(
+                    nms_pre=6000,
+                    max_per_img=1000,
+                    nms=dict(type='nms', iou_threshold=0.7),
+                    min_bbox_size=0),
+                # SCORE_THRESH_TEST 0.05 :280, NMS_THRESH_TEST 0.5 :283,
+                # DETECTIONS_PER_IMAGE 100 :614
+                rcnn=dict(
+                    score_thr=0.05,
+                    nms=dict(type='nms', iou_threshold=0.5),
+                    max_per_img=100))))
     assert not m.backbone.get('deep_stem', False)  # D2 BasicStem
     # ANCHOR_GENERATOR.OFFSET 0.0 :195
     assert m.rpn_head.anchor_generator.get('center_offset', 0.) == 0.
@@ -286,14 +341,17 @@ def test_c4_data_is_moco_detectron2_voc():
                      ('VOC2012/', 'VOC2012/ImageSets/Main/trainval.txt')]
     for which in ('val_dataloader', 'test_dataloader'):
         ds = getattr(cfg, which).dataset
-        assert (ds.type, ds.ann_file, ds.test_mode) == (
-            'VOCDataset', 'VOC2007/ImageSets/Main/test.txt', True)
+        assert (ds.type, ds.ann_file,
+                ds.test_mode) == ('VOCDataset',
+                                  'VOC2007/ImageSets/Main/test.txt', True)
     # MIN_SIZE_TRAIN 480:32:800, MIN_SIZE_TEST 800
     # (pascal_voc_R_50_C4_24k.yaml:8-9)
     train, test = resize_steps(range(480, 801, 32), 800)
     for ds in cfg.train_dataloader.dataset.datasets:
-        assert [{k: v for k, v in t.items() if k != 'backend_args'}
-                for t in ds.pipeline] == train
+        assert [{
+            k: v
+            for k, v in t.items() if k != 'backend_args'
+        } for t in ds.pipeline] == train
     assert pipeline(cfg, 'val_dataloader') == test
     assert pipeline(cfg, 'test_dataloader') == test
     # PascalVOCDetectionEvaluator (MOCO train_net.py:45-49), VOC07 metric
@@ -313,12 +371,16 @@ def test_c4_schedule_is_moco_detectron2():
     # 1/1000 :549, GAMMA 0.1 :543
     assert_solver(cfg, 0.02, (18000, 22000), 24000, 100)
     assert_precise_bn(cfg)
-    pre = [h for h in cfg.custom_hooks
-           if h['type'] == 'mmdense.engine.LoadPretrainedHook']
-    assert pre == [dict(
-        type='mmdense.engine.LoadPretrainedHook',
-        groups=['backbone', 'roi_head.shared_head.layer4'],
-        key_map={'backbone.layer4.': 'roi_head.shared_head.layer4.'})]
+    pre = [
+        h for h in cfg.custom_hooks
+        if h['type'] == 'mmdense.engine.LoadPretrainedHook'
+    ]
+    assert pre == [
+        dict(
+            type='mmdense.engine.LoadPretrainedHook',
+            groups=['backbone', 'roi_head.shared_head.layer4'],
+            key_map={'backbone.layer4.': 'roi_head.shared_head.layer4.'})
+    ]
 
 
 # ---- COCO, Mask R-CNN R50-FPN, 90k -----------------------------------------
@@ -326,77 +388,112 @@ def test_c4_schedule_is_moco_detectron2():
 
 def test_fpn_90k_model_is_slotcon_densecl_detectron2():
     m = load(FPN90K).model
-    assert_sub(m, dict(
-        type='MaskRCNN',
-        data_preprocessor=dict(PIXEL, pad_size_divisor=32),  # FPN stride 32
-        backbone=dict(
-            type='ResNet', depth=50,  # COCO_R_50_FPN_1x.yaml:8
-            num_stages=4, out_indices=(0, 1, 2, 3),  # Base-RCNN-FPN.yaml:6
-            style='pytorch',  # STRIDE_IN_1X1 False, ..._SlotCon.yaml:7
-            frozen_stages=-1,  # FREEZE_AT 0, COCO_R_50_FPN_1x.yaml:6
-            norm_cfg=SYNCBN,  # COCO_R_50_FPN_1x.yaml:9
-            norm_eval=False, init_cfg=None),
-        neck=dict(
-            type='FPN', in_channels=[256, 512, 1024, 2048],  # :8
-            out_channels=256,  # FPN.OUT_CHANNELS :150
-            num_outs=5,  # P2-P6, P6 by LastLevelMaxPool
-            norm_cfg=SYNCBN),  # COCO_R_50_FPN_1x.yaml:11
-        rpn_head=dict(
-            in_channels=256, feat_channels=256,
-            # SIZES [[32], ..., [512]], ASPECT_RATIOS, Base-RCNN-FPN.yaml:10-11
-            anchor_generator=dict(type='AnchorGenerator', scales=[8],
-                                  ratios=[0.5, 1.0, 2.0],
-                                  strides=[4, 8, 16, 32, 64]),
-            bbox_coder=dict(target_stds=[1.] * 4),  # :228
-            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True),
-            loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # :230
-        roi_head=dict(
-            bbox_roi_extractor=dict(
-                # POOLER_RESOLUTION 7 (Base-RCNN-FPN.yaml:27), p2-p5 (:23)
-                roi_layer=dict(type='RoIAlign', output_size=7,
-                               sampling_ratio=0),  # :306
-                featmap_strides=[4, 8, 16, 32]),
-            # NUM_CONV 4, NUM_FC 1, NORM SyncBN (COCO_R_50_FPN_1x.yaml:13-16)
-            # CONV_DIM 256 :315, FC_DIM 1024 :312
-            bbox_head=dict(
-                type='Shared4Conv1FCBBoxHead', conv_out_channels=256,
-                fc_out_channels=1024, norm_cfg=SYNCBN, num_classes=80,
-                reg_class_agnostic=False,  # :320
-                bbox_coder=dict(target_stds=[0.1, 0.1, 0.2, 0.2]),  # :302
-                loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # :304
-            mask_roi_extractor=dict(
-                # ROI_MASK_HEAD POOLER_RESOLUTION 14 (Base-RCNN-FPN.yaml:31)
-                roi_layer=dict(type='RoIAlign', output_size=14,
-                               sampling_ratio=0),  # :352
-                featmap_strides=[4, 8, 16, 32]),
-            # NUM_CONV 4 (Base-RCNN-FPN.yaml:30), CONV_DIM 256 :354, NORM
-            # SyncBN (COCO_R_50_FPN_1x.yaml:18), per-class masks :359
-            mask_head=dict(type='FCNMaskHead', num_convs=4,
-                           conv_out_channels=256, norm_cfg=SYNCBN)),
-        train_cfg=dict(
-            rpn=dict(
-                assigner=dict(pos_iou_thr=0.7, neg_iou_thr=0.3,  # :218
-                              min_pos_iou=0., match_low_quality=True),
-                sampler=dict(num=256, pos_fraction=0.5),  # :221,223
-                allowed_border=-1),  # :208
-            # PRE_NMS_TOPK_TRAIN 2000 per level, POST 1000
-            # (Base-RCNN-FPN.yaml:14,19), NMS 0.7 :245
-            rpn_proposal=dict(nms_pre=2000, max_per_img=1000,
-                              nms=dict(type='nms', iou_threshold=0.7),
-                              min_bbox_size=0),
-            rcnn=dict(
-                assigner=dict(pos_iou_thr=0.5, neg_iou_thr=0.5,  # :263
-                              min_pos_iou=0.5, match_low_quality=False),
-                sampler=dict(num=512, pos_fraction=0.25,  # :269,271
-                             add_gt_as_proposals=True),  # :286
-                mask_size=28)),  # MaskRCNNConvUpsampleHead: 14 x 2
-        test_cfg=dict(
-            # PRE/POST_NMS_TOPK_TEST 1000 / 1000 (Base-RCNN-FPN.yaml:15,20)
-            rpn=dict(nms_pre=1000, max_per_img=1000,
-                     nms=dict(type='nms', iou_threshold=0.7)),
-            rcnn=dict(score_thr=0.05, max_per_img=100,  # :280, :614
-                      nms=dict(type='nms', iou_threshold=0.5),  # :283
-                      mask_thr_binary=0.5))))  # mask_head.py paste at 0.5
+    assert_sub(
+        m,
+        dict(
+            type='MaskRCNN',
+            data_preprocessor=dict(PIXEL,
+                                   pad_size_divisor=32),  # FPN stride 32
+            backbone=dict(
+                type='ResNet',
+                depth=50,  # COCO_R_50_FPN_1x.yaml:8
+                num_stages=4,
+                out_indices=(0, 1, 2, 3),  # Base-RCNN-FPN.yaml:6
+                style='pytorch',  # STRIDE_IN_1X1 False, ..._SlotCon.yaml:7
+                frozen_stages=-1,  # FREEZE_AT 0, COCO_R_50_FPN_1x.yaml:6
+                norm_cfg=SYNCBN,  # COCO_R_50_FPN_1x.yaml:9
+                norm_eval=False,
+                init_cfg=None),
+            neck=dict(
+                type='FPN',
+                in_channels=[256, 512, 1024, 2048],  # :8
+                out_channels=256,  # FPN.OUT_CHANNELS :150
+                num_outs=5,  # P2-P6, P6 by LastLevelMaxPool
+                norm_cfg=SYNCBN),  # COCO_R_50_FPN_1x.yaml:11
+            rpn_head=dict(
+                in_channels=256,
+                feat_channels=256,
+                # SIZES [[32], ..., [512]], ASPECT_RATIOS,
+                # Base-RCNN-FPN.yaml:10-11
+                anchor_generator=dict(
+                    type='AnchorGenerator',
+                    scales=[8],
+                    ratios=[0.5, 1.0, 2.0],
+                    strides=[4, 8, 16, 32, 64]),
+                bbox_coder=dict(target_stds=[1.] * 4),  # :228
+                loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True),
+                loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # :230
+            roi_head=dict(
+                bbox_roi_extractor=dict(
+                    # POOLER_RESOLUTION 7 (Base-RCNN-FPN.yaml:27), p2-p5 (:23)
+                    roi_layer=dict(
+                        type='RoIAlign', output_size=7,
+                        sampling_ratio=0),  # :306
+                    featmap_strides=[4, 8, 16, 32]),
+                # NUM_CONV 4, NUM_FC 1, NORM SyncBN
+                # (COCO_R_50_FPN_1x.yaml:13-16)
+                # CONV_DIM 256 :315, FC_DIM 1024 :312
+                bbox_head=dict(
+                    type='Shared4Conv1FCBBoxHead',
+                    conv_out_channels=256,
+                    fc_out_channels=1024,
+                    norm_cfg=SYNCBN,
+                    num_classes=80,
+                    reg_class_agnostic=False,  # :320
+                    bbox_coder=dict(target_stds=[0.1, 0.1, 0.2, 0.2]),  # :302
+                    loss_bbox=dict(type='L1Loss', loss_weight=1.0)),  # :304
+                mask_roi_extractor=dict(
+                    # ROI_MASK_HEAD POOLER_RESOLUTION 14
+                    # (Base-RCNN-FPN.yaml:31)
+                    roi_layer=dict(
+                        type='RoIAlign', output_size=14,
+                        sampling_ratio=0),  # :352
+                    featmap_strides=[4, 8, 16, 32]),
+                # NUM_CONV 4 (Base-RCNN-FPN.yaml:30), CONV_DIM 256 :354, NORM
+                # SyncBN (COCO_R_50_FPN_1x.yaml:18), per-class masks :359
+                mask_head=dict(
+                    type='FCNMaskHead',
+                    num_convs=4,
+                    conv_out_channels=256,
+                    norm_cfg=SYNCBN)),
+            train_cfg=dict(
+                rpn=dict(
+                    assigner=dict(
+                        pos_iou_thr=0.7,
+                        neg_iou_thr=0.3,  # :218
+                        min_pos_iou=0.,
+                        match_low_quality=True),
+                    sampler=dict(num=256, pos_fraction=0.5),  # :221,223
+                    allowed_border=-1),  # :208
+                # PRE_NMS_TOPK_TRAIN 2000 per level, POST 1000
+                # (Base-RCNN-FPN.yaml:14,19), NMS 0.7 :245
+                rpn_proposal=dict(
+                    nms_pre=2000,
+                    max_per_img=1000,
+                    nms=dict(type='nms', iou_threshold=0.7),
+                    min_bbox_size=0),
+                rcnn=dict(
+                    assigner=dict(
+                        pos_iou_thr=0.5,
+                        neg_iou_thr=0.5,  # :263
+                        min_pos_iou=0.5,
+                        match_low_quality=False),
+                    sampler=dict(
+                        num=512,
+                        pos_fraction=0.25,  # :269,271
+                        add_gt_as_proposals=True),  # :286
+                    mask_size=28)),  # MaskRCNNConvUpsampleHead: 14 x 2
+            test_cfg=dict(
+                # PRE/POST_NMS_TOPK_TEST 1000 / 1000 (Base-RCNN-FPN.yaml:15,20)
+                rpn=dict(
+                    nms_pre=1000,
+                    max_per_img=1000,
+                    nms=dict(type='nms', iou_threshold=0.7)),
+                rcnn=dict(
+                    score_thr=0.05,
+                    max_per_img=100,  # :280, :614
+                    nms=dict(type='nms', iou_threshold=0.5),  # :283
+                    mask_thr_binary=0.5))))  # mask_head.py paste at 0.5
     assert not m.neck.get('add_extra_convs', False)  # P6 = max-pool of P5
     # poolers.py assign_boxes_to_levels: canonical box 224 at level 4 =
     # mmdet's finest_scale 56 at P2
@@ -409,23 +506,24 @@ def test_fpn_90k_data_and_schedule_are_slotcon_densecl_detectron2():
     cfg = load(FPN90K)
     assert_loader(cfg)
     # DATASETS coco_2017_train / coco_2017_val (Base-RCNN-FPN.yaml:33-34)
-    assert (cfg.train_dataloader.dataset.ann_file, cfg.val_dataloader.dataset
-            .ann_file) == ('annotations/instances_train2017.json',
-                           'annotations/instances_val2017.json')
+    assert (cfg.train_dataloader.dataset.ann_file,
+            cfg.val_dataloader.dataset.ann_file) == (
+                'annotations/instances_train2017.json',
+                'annotations/instances_val2017.json')
     # MIN_SIZE_TRAIN 640:32:800 (Base-RCNN-FPN.yaml:41), MIN_SIZE_TEST 800
     # (:63)
     train, test = resize_steps(range(640, 801, 32), 800, with_mask=True)
     assert pipeline(cfg, 'train_dataloader') == train
     assert pipeline(cfg, 'val_dataloader') == test
     # COCOEvaluator, bbox and segm (SLOTCON train_net.py:33-34)
-    assert_sub(cfg.val_evaluator, dict(type='CocoMetric',
-                                       metric=['bbox', 'segm']))
+    assert_sub(cfg.val_evaluator,
+               dict(type='CocoMetric', metric=['bbox', 'segm']))
     # BASE_LR 0.02, STEPS 60k / 80k, MAX_ITER 90k (Base-RCNN-FPN.yaml:37-39,
     # COCO_R_50_FPN_1x.yaml:23-24), WARMUP_ITERS 1000 :550, FACTOR :549
     assert_solver(cfg, 0.02, (60000, 80000), 90000, 1000)
     assert_precise_bn(cfg)
-    assert [h['type'] for h in cfg.custom_hooks] == [
-        'mmdense.engine.LoadPretrainedHook', PRECISE_BN]
+    assert [h['type'] for h in cfg.custom_hooks
+            ] == ['mmdense.engine.LoadPretrainedHook', PRECISE_BN]
 
 
 def test_fpn_1x_is_mmselfsup():
@@ -433,18 +531,21 @@ def test_fpn_1x_is_mmselfsup():
     (:1 mmdet's mask-rcnn_r50_fpn_1x_coco.py, :4-10 SyncBN everywhere and
     Shared4Conv1FCBBoxHead, :12-23 multi-scale 640-800)."""
     cfg = load(FPN1X)
-    assert_sub(cfg.model, dict(
-        backbone=dict(frozen_stages=-1, norm_cfg=SYNCBN, norm_eval=False),
-        neck=dict(norm_cfg=SYNCBN),
-        roi_head=dict(
-            bbox_head=dict(type='Shared4Conv1FCBBoxHead', norm_cfg=SYNCBN),
-            mask_head=dict(norm_cfg=SYNCBN))))
+    assert_sub(
+        cfg.model,
+        dict(
+            backbone=dict(frozen_stages=-1, norm_cfg=SYNCBN, norm_eval=False),
+            neck=dict(norm_cfg=SYNCBN),
+            roi_head=dict(
+                bbox_head=dict(type='Shared4Conv1FCBBoxHead', norm_cfg=SYNCBN),
+                mask_head=dict(norm_cfg=SYNCBN))))
     assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline] == [
         'LoadImageFromFile', 'LoadAnnotations', 'RandomChoiceResize',
         'RandomFlip', 'PackDetInputs'
     ]
     assert cfg.train_dataloader.dataset.pipeline[2]['scales'] == [
-        (1333, s) for s in range(640, 801, 32)]
+        (1333, s) for s in range(640, 801, 32)
+    ]
     # mmdet schedule_1x: 12 epochs, steps 8 / 11, 500 warm-up iterations
     assert_sub(cfg.train_cfg, dict(type='EpochBasedTrainLoop', max_epochs=12))
     assert cfg.param_scheduler[1]['milestones'] == [8, 11]
@@ -457,14 +558,18 @@ def test_fpn_1x_is_mmselfsup():
 def test_extra_norm_head_forward_and_res5_loading(tmp_path):
     from mmpretrain.models import ResNet
 
-    from mmdense.engine.pretrained import load_pretrained
     from mmdense.models.necks import ResLayerExtraNorm
     from mmdense.registry import MODELS
+    from mmdense.weights import load_pretrained
     assert MODELS.get('ResLayerExtraNorm') is ResLayerExtraNorm
     torch.manual_seed(0)
-    head = ResLayerExtraNorm(depth=50, stage=3, stride=2, style='pytorch',
-                             norm_cfg=dict(type='BN', requires_grad=True),
-                             norm_eval=False)
+    head = ResLayerExtraNorm(
+        depth=50,
+        stage=3,
+        stride=2,
+        style='pytorch',
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False)
     head.init_weights()
     assert isinstance(head.norm, torch.nn.BatchNorm2d)
     assert head.norm.num_features == 2048
@@ -489,7 +594,9 @@ def test_extra_norm_head_forward_and_res5_loading(tmp_path):
     model.roi_head = torch.nn.Module()
     model.roi_head.shared_head = head
     report = load_pretrained(
-        model, path, groups=('roi_head.shared_head.layer4', ),
+        model,
+        path,
+        groups=('roi_head.shared_head.layer4', ),
         key_map={'backbone.layer4.': 'roi_head.shared_head.layer4.'})
     n = len(resnet.layer4.state_dict())
     assert report == {'roi_head.shared_head.layer4': f'{n}/{n} tensors'}
@@ -524,10 +631,11 @@ def tiny_batch(seed):
     g = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for h, w in ((72, 100), (64, 90)):  # not multiples of 16 or 32
-        inputs.append(torch.randint(0, 256, (3, h, w), generator=g,
-                                    dtype=torch.uint8))
-        s = DetDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
-                                        scale_factor=(1., 1.)))
+        inputs.append(
+            torch.randint(0, 256, (3, h, w), generator=g, dtype=torch.uint8))
+        s = DetDataSample(
+            metainfo=dict(
+                img_shape=(h, w), ori_shape=(h, w), scale_factor=(1., 1.)))
         s.gt_instances = InstanceData(
             bboxes=torch.tensor([[4., 6., 50., 40.], [30., 20., 80., 60.]]),
             labels=torch.tensor([3, 11]))
@@ -538,8 +646,8 @@ def tiny_batch(seed):
 def test_c4_config_builds_the_extra_norm_detector(c4_detector, tmp_path):
     from mmpretrain.models import ResNet
 
-    from mmdense.engine.pretrained import load_pretrained
     from mmdense.models.necks import ResLayerExtraNorm
+    from mmdense.weights import load_pretrained
     head = c4_detector.roi_head.shared_head
     assert type(head) is ResLayerExtraNorm
     assert isinstance(head.norm, torch.nn.SyncBatchNorm)
@@ -549,7 +657,8 @@ def test_c4_config_builds_the_extra_norm_detector(c4_detector, tmp_path):
     path = str(tmp_path / 'r50.pth')
     torch.save(dict(state_dict=weights), path)
     report = load_pretrained(
-        c4_detector, path,
+        c4_detector,
+        path,
         groups=('backbone', 'roi_head.shared_head.layer4'),
         key_map={'backbone.layer4.': 'roi_head.shared_head.layer4.'})
     n5 = len(resnet.layer4.state_dict())
@@ -563,11 +672,11 @@ def test_precise_bn_uses_the_training_forward(c4_detector):
     its per-batch mean / unbiased var (fvcore update_bn_stats), from the
     training forward: the extra norm sees the sampled ROIs (8 per image
     here), not the test proposals."""
-    from mmdense.engine.precise_bn import update_bn_stats
+    from mmdense.engine.hooks.det_precise_bn_hook import update_bn_stats
     model = c4_detector
     model.train()
-    watched = dict(stem=model.backbone.norm1,
-                   extra=model.roi_head.shared_head.norm)
+    watched = dict(
+        stem=model.backbone.norm1, extra=model.roi_head.shared_head.norm)
     seen = {k: [] for k in watched}
     handles = [
         m.register_forward_pre_hook(
@@ -580,21 +689,22 @@ def test_precise_bn_uses_the_training_forward(c4_detector):
     finally:
         for h in handles:
             h.remove()
-    assert n == len([m for m in model.modules()
-                     if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)])
+    assert n == len([
+        m for m in model.modules()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+    ])
     assert [x.shape[0] for x in seen['extra']] == [16, 16]  # 2 images x 8
     for k, m in watched.items():
         assert len(seen[k]) == 2
         mean = sum(x.mean((0, 2, 3)) for x in seen[k]) / 2
         var = sum(x.transpose(0, 1).flatten(1).var(1) for x in seen[k]) / 2
-        torch.testing.assert_close(m.running_mean, mean, rtol=1e-4,
-                                   atol=1e-5)
+        torch.testing.assert_close(m.running_mean, mean, rtol=1e-4, atol=1e-5)
         torch.testing.assert_close(m.running_var, var, rtol=1e-4, atol=1e-5)
         assert m.momentum == momenta[k]
 
 
 def test_precise_bn_hook_runs_after_the_last_iteration(monkeypatch):
-    from mmdense.engine import precise_bn
+    from mmdense.engine.hooks import det_precise_bn_hook as precise_bn
     calls = []
     monkeypatch.setattr(precise_bn, 'update_bn_stats',
                         lambda model, batches, n: calls.append(n) or 1)
@@ -620,14 +730,16 @@ def test_precise_bn_loader_is_its_own(synthetic_root):
     batch size, no workers), not the train loop's."""
     from mmengine.runner import Runner
 
-    from mmdense.engine.precise_bn import DetPreciseBNHook
+    from mmdense.engine.hooks import DetPreciseBNHook
     cfg = load(C4)
     for ds in cfg.train_dataloader.dataset.datasets:
         ds.data_root = osp.join(synthetic_root, 'VOCdevkit/')
     with DefaultScope.overwrite_default_scope('mmdet'):
         train_loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
         runner = SimpleNamespace(
-            cfg=cfg, seed=0, build_dataloader=Runner.build_dataloader,
+            cfg=cfg,
+            seed=0,
+            build_dataloader=Runner.build_dataloader,
             train_loop=SimpleNamespace(dataloader=train_loader))
         hook = DetPreciseBNHook()
         batches = hook._loader(runner)
@@ -655,7 +767,8 @@ def voc_sample(gt, difficult, dets):
                      dtype=torch.float32).reshape(-1, 4),
             labels=t([c for _, c in difficult], dtype=torch.int64)),
         pred_instances=dict(
-            bboxes=t(dets[:, :4]), scores=t(dets[:, 4]),
+            bboxes=t(dets[:, :4]),
+            scores=t(dets[:, 4]),
             labels=t(dets[:, 5]).long()))
 
 
@@ -690,8 +803,7 @@ def voc_sample(gt, difficult, dets):
 #   over the two classes.
 A, D, B_, Bb = [0, 0, 9, 9], [20, 20, 29, 29], [0, 0, 19, 19], [30, 30, 39, 39]
 HAND = [
-    voc_sample([(A, 0)], [(D, 0)],
-               [A + [.9, 0], A + [.8, 0], D + [.7, 0]]),
+    voc_sample([(A, 0)], [(D, 0)], [A + [.9, 0], A + [.8, 0], D + [.7, 0]]),
     voc_sample([(B_, 0), (Bb, 1)], [],
                [[0, 0, 19, 9, .6, 0], [0, 0, 18, 17, .5, 0], Bb + [.3, 1]]),
 ]
@@ -732,7 +844,10 @@ def d2_voc_eval(lines, recs, classname, ovthresh):
         det = [False] * len(R)
         npos = npos + sum(~difficult)
         class_recs[imagename] = {
-            'bbox': bbox, 'difficult': difficult, 'det': det}
+            'bbox': bbox,
+            'difficult': difficult,
+            'det': det
+        }
     splitlines = [x.strip().split(' ') for x in lines]
     image_ids = [x[0] for x in splitlines]
     confidence = np.array([float(x[1]) for x in splitlines])
@@ -791,27 +906,36 @@ def test_detectron2_voc_metric_equals_detectron2_code():
         gt, difficult, objs = [], [], []
         for _ in range(rng.randint(0, 4)):
             x, y = rng.randint(0, 60, 2)
-            box = [int(x), int(y), int(x + rng.randint(5, 40)),
-                   int(y + rng.randint(5, 40))]
+            box = [
+                int(x),
+                int(y),
+                int(x + rng.randint(5, 40)),
+                int(y + rng.randint(5, 40))
+            ]
             c = int(rng.randint(3))
             hard = rng.rand() < 0.25
             (difficult if hard else gt).append((box, c))
         # detectron2 reads the XML order; non-difficult first here (the
         # tie rule named in voc_metric.py)
         for hard, group in ((0, gt), (1, difficult)):
-            objs += [dict(name=classes[c], difficult=hard,
-                          bbox=[v + 1 for v in box]) for box, c in group]
+            objs += [
+                dict(
+                    name=classes[c], difficult=hard, bbox=[v + 1 for v in box])
+                for box, c in group
+            ]
         recs[str(i)] = objs
         dets = []
         for box, c in (gt + difficult) * 2:
             jitter = rng.uniform(-4, 4, 4)
-            score = np.float32(rng.choice([0.5, 0.9]) +
-                               rng.randint(0, 3) * 1e-4)
+            score = np.float32(
+                rng.choice([0.5, 0.9]) + rng.randint(0, 3) * 1e-4)
             dets.append(list(np.array(box) + jitter) + [score, c])
         for _ in range(rng.randint(0, 3)):
             x, y = rng.uniform(0, 60, 2)
-            dets.append([x, y, x + 20, y + 20, np.float32(rng.rand()),
-                         rng.randint(3)])
+            dets.append(
+                [x, y, x + 20, y + 20,
+                 np.float32(rng.rand()),
+                 rng.randint(3)])
         samples.append(voc_sample(gt, difficult, dets))
         for row in np.array(dets, np.float32).reshape(-1, 6):
             xmin, ymin, xmax, ymax = row[:4] + np.float32(1)
@@ -822,8 +946,10 @@ def test_detectron2_voc_metric_equals_detectron2_code():
     metric.dataset_meta = dict(classes=classes)
     metric.process({}, samples)
     out = metric.compute_metrics(metric.results)
-    aps = {t: [d2_voc_eval(lines[c], recs, c, t / 100.0) for c in classes]
-           for t in range(50, 100, 5)}
+    aps = {
+        t: [d2_voc_eval(lines[c], recs, c, t / 100.0) for c in classes]
+        for t in range(50, 100, 5)
+    }
     m_ap = {t: np.mean(x) for t, x in aps.items()}
     assert out['mAP'] == np.mean(list(m_ap.values()))
     for t, v in m_ap.items():

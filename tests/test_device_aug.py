@@ -1,5 +1,6 @@
-"""Device-side augmentation (mmdense.datasets.device_aug) against the CPU
-pipeline: identical geometry records for the same random draws, and each
+"""Device-side augmentation (mmdense.models.data_preprocessors.device_aug)
+against the CPU pipeline: identical geometry records for the same random
+draws, and each
 pixel operation, with fixed parameters, within its stated tolerance of the
 mmcv / mmpretrain op (on CPU tensors)."""
 import mmcv
@@ -9,9 +10,10 @@ import torch
 from mmcv.transforms import RandomGrayscale
 from mmpretrain.datasets.transforms import GaussianBlur
 
-from mmdense.datasets import device_aug as da
+from mmdense.datasets import DeviceViewGeometry
 from mmdense.datasets.views import (MultiViewWithGeometry,
                                     RandomResizedCropWithBox)
+from mmdense.models.data_preprocessors import device_aug as da
 
 
 def _smooth_image(h=60, w=80, seed=0):
@@ -22,7 +24,8 @@ def _smooth_image(h=60, w=80, seed=0):
     for _ in range(3):
         fx, fy, ph = rng.uniform(0.5, 2.0), rng.uniform(0.5, 2.0), \
             rng.uniform(0, 6.28)
-        chans.append(127.5 + 110 * np.sin(2 * np.pi * (fx * xx / w + fy * yy / h) + ph))
+        chans.append(127.5 + 110 * np.sin(2 * np.pi *
+                                          (fx * xx / w + fy * yy / h) + ph))
     return np.clip(np.stack(chans, -1), 0, 255).round().astype(np.uint8)
 
 
@@ -40,8 +43,8 @@ def _diff(a, b):
 
 
 VIEW = [
-    dict(type='RandomResizedCropWithBox', scale=32,
-         crop_ratio_range=(0.2, 1.)),
+    dict(
+        type='RandomResizedCropWithBox', scale=32, crop_ratio_range=(0.2, 1.)),
     dict(type='RandomFlip', prob=0.5),
 ]
 
@@ -50,7 +53,7 @@ VIEW = [
 def test_geometry_records_match_cpu_pipeline(min_overlap):
     kw = dict(transforms=[VIEW], num_views=2, min_overlap=min_overlap)
     cpu = MultiViewWithGeometry(**kw)
-    dev = da.DeviceViewGeometry(source_size=96, **kw)
+    dev = DeviceViewGeometry(source_size=96, **kw)
     flips_seen = set()
     for seed, (h, w) in enumerate([(60, 80), (120, 90), (48, 48), (75, 200)]):
         img = _smooth_image(h, w, seed)
@@ -94,10 +97,10 @@ def test_crop_resize_and_flip_vs_cpu():
     ('adjust_brightness', 0.6, mmcv.adjust_brightness, 1),
     ('adjust_contrast', 0.7, mmcv.adjust_contrast, 1),
     ('adjust_contrast', 1.35, mmcv.adjust_contrast, 1),
-    ('adjust_saturation', 1.4, lambda i, f, backend: mmcv.adjust_color(
-        i, f, backend=backend), 1),
-    ('adjust_saturation', 0.65, lambda i, f, backend: mmcv.adjust_color(
-        i, f, backend=backend), 1),
+    ('adjust_saturation', 1.4,
+     lambda i, f, backend: mmcv.adjust_color(i, f, backend=backend), 1),
+    ('adjust_saturation', 0.65,
+     lambda i, f, backend: mmcv.adjust_color(i, f, backend=backend), 1),
 ])
 def test_color_ops_vs_pillow(op, factor, mmcv_fn, tol):
     """mmpretrain's ColorJitter uses mmcv's pillow backend."""
@@ -125,8 +128,8 @@ def test_hue_vs_mmcv(factor):
 
 def test_grayscale_solarize_blur_vs_cpu():
     img = _smooth_image()
-    gray = RandomGrayscale(prob=1., keep_channels=True,
-                           channel_weights=(0.114, 0.587, 0.2989))
+    gray = RandomGrayscale(
+        prob=1., keep_channels=True, channel_weights=(0.114, 0.587, 0.2989))
     ref = gray(dict(img=img.copy()))['img']
     assert _diff(_np(da.to_grayscale(_t(img))), ref)[0] <= 1
     np.testing.assert_array_equal(
@@ -149,10 +152,11 @@ def test_batched_params_are_per_image():
     """One batched call == per-image calls (no parameter shared across the
     batch), for every op with per-image parameters."""
     imgs = torch.cat([_t(_smooth_image(seed=s)) for s in range(3)])
-    for op, f in (('adjust_brightness', [0.7, 1.0, 1.3]),
-                  ('adjust_contrast', [0.7, 1.0, 1.3]),
-                  ('adjust_saturation', [0.7, 1.0, 1.3]),
-                  ('adjust_hue', [-0.1, 0., 0.1])):
+    for op, f in (('adjust_brightness', [0.7, 1.0, 1.3]), ('adjust_contrast',
+                                                           [0.7, 1.0, 1.3]),
+                  ('adjust_saturation', [0.7, 1.0,
+                                         1.3]), ('adjust_hue', [-0.1, 0.,
+                                                                0.1])):
         batched = getattr(da, op)(imgs, torch.tensor(f))
         for i in range(3):
             single = getattr(da, op)(imgs[i:i + 1], torch.tensor(f[i:i + 1]))
@@ -171,18 +175,17 @@ def test_preprocessor_views_from_records():
     flipped, normalised; the records pass through."""
     from mmengine.dataset import default_collate
     from mmpretrain.datasets.transforms import PackInputs
-    geo = da.DeviceViewGeometry(transforms=[VIEW], num_views=2,
-                                source_size=96)
-    pack = PackInputs(meta_keys=('view_boxes', 'view_flips', 'view_sizes',
-                                 'source_scale'))
+    geo = DeviceViewGeometry(transforms=[VIEW], num_views=2, source_size=96)
+    pack = PackInputs(
+        meta_keys=('view_boxes', 'view_flips', 'view_sizes', 'source_scale'))
     np.random.seed(3)
     imgs = [_smooth_image(60, 80, 0), _smooth_image(120, 90, 1)]
-    batch = default_collate([
-        pack(geo(dict(img=i, ori_shape=i.shape[:2]))) for i in imgs])
-    off = dict(color_jitter=None, grayscale_prob=0., blur_prob=0.,
-               solarize_prob=0.)
-    pre = da.DeviceAugDataPreprocessor(views=[off, off], mean=(0, 0, 0),
-                                       std=(1, 1, 1), to_rgb=False)
+    batch = default_collate(
+        [pack(geo(dict(img=i, ori_shape=i.shape[:2]))) for i in imgs])
+    off = dict(
+        color_jitter=None, grayscale_prob=0., blur_prob=0., solarize_prob=0.)
+    pre = da.DeviceAugDataPreprocessor(
+        views=[off, off], mean=(0, 0, 0), std=(1, 1, 1), to_rgb=False)
     out = pre(batch, True)
     assert len(out['inputs']) == 2 and out['data_samples'] is \
         batch['data_samples']
@@ -193,9 +196,11 @@ def test_preprocessor_views_from_records():
             box = torch.tensor([s.view_boxes[v]]) * scale
             src = _t(img)
             if scale < 1:
-                src = _t(mmcv.imresize(img, (round(img.shape[1] * scale),
-                                             round(img.shape[0] * scale))))
-            ref = da.hflip(da.crop_resize(src, box, (32, 32)),
-                           torch.tensor([s.view_flips[v]]))
+                src = _t(
+                    mmcv.imresize(img, (round(
+                        img.shape[1] * scale), round(img.shape[0] * scale))))
+            ref = da.hflip(
+                da.crop_resize(src, box, (32, 32)),
+                torch.tensor([s.view_flips[v]]))
             torch.testing.assert_close(out['inputs'][v][i:i + 1],
                                        ref.round().clamp(0, 255))

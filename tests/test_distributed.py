@@ -26,9 +26,13 @@ def _worker(rank, world, port, out_dir):
     torch.manual_seed(rank)  # the permutation must come from rank 0 only
     shuffled, idx = shuffle_batch(x)
     restored = unshuffle_batch(shuffled * 2, idx)
-    torch.save(dict(queue=queue.keys.clone(), ptr=int(queue.ptr),
-                    shuffled=shuffled, restored=restored, idx=idx),
-               os.path.join(out_dir, f'rank{rank}.pth'))
+    torch.save(
+        dict(
+            queue=queue.keys.clone(),
+            ptr=int(queue.ptr),
+            shuffled=shuffled,
+            restored=restored,
+            idx=idx), os.path.join(out_dir, f'rank{rank}.pth'))
     from mmdense.utils.dist import shutdown_dist
     shutdown_dist()
 

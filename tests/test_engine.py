@@ -38,8 +38,8 @@ def test_cpu_amp_wrapper_rejects_other_dtypes():
     model = nn.Linear(2, 2)
     with pytest.raises(ValueError, match='bfloat16 or float16'):
         CPUAmpOptimWrapper(
-            dtype='float64', optimizer=torch.optim.SGD(model.parameters(),
-                                                      lr=0.1))
+            dtype='float64',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
 
 
 def _tiny_conv_weight_grads(guard):
@@ -94,8 +94,8 @@ def test_cpu_autocast_guard_only_touches_tiny_strided_convs():
     conv = nn.Conv2d(4, 4, 3, 2, 1)
     assert is_tiny_strided_conv(conv, torch.zeros(1, 4, 2, 9))
     assert not is_tiny_strided_conv(conv, torch.zeros(1, 4, 3, 3))
-    assert not is_tiny_strided_conv(nn.Conv2d(4, 4, 3, 1, 1),
-                                    torch.zeros(1, 4, 1, 1))
+    assert not is_tiny_strided_conv(
+        nn.Conv2d(4, 4, 3, 1, 1), torch.zeros(1, 4, 1, 1))
     guard_cpu_autocast_convs_(conv)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         assert conv(torch.randn(1, 4, 1, 1)).dtype == torch.float32
@@ -120,8 +120,7 @@ def test_cpu_amp_wrapper_fp16_with_dynamic_loss_scaling():
     assert wrapper.loss_scaler.get_scale() == scale / 2
     state = wrapper.state_dict()
     fresh = CPUAmpOptimWrapper(
-        dtype='float16',
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+        dtype='float16', optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
     fresh.load_state_dict(state)
     assert fresh.loss_scaler.get_scale() == scale / 2
 
@@ -129,8 +128,7 @@ def test_cpu_amp_wrapper_fp16_with_dynamic_loss_scaling():
 def test_cpu_amp_wrapper_bf16_takes_no_loss_scale():
     model = nn.Linear(2, 2)
     optim = torch.optim.SGD(model.parameters(), lr=0.1)
-    assert not CPUAmpOptimWrapper(
-        optimizer=optim).loss_scaler.is_enabled()
+    assert not CPUAmpOptimWrapper(optimizer=optim).loss_scaler.is_enabled()
     with pytest.raises(ValueError, match='bf16 needs no loss scaling'):
         CPUAmpOptimWrapper(optimizer=optim, loss_scale='dynamic')
 
@@ -140,14 +138,16 @@ def test_cpu_fallbacks_rewrite_gpu_only_wrappers():
     cfg = Config(
         dict(
             optim_wrapper=dict(
-                type='AmpOptimWrapper', loss_scale='dynamic',
+                type='AmpOptimWrapper',
+                loss_scale='dynamic',
                 optimizer=dict(type='SGD', lr=0.1)),
             find_unused_parameters=True))
     apply_cpu_fallbacks(cfg, distributed=True)
     assert cfg.optim_wrapper.type == 'mmdense.engine.CPUAmpOptimWrapper'
     assert 'loss_scale' not in cfg.optim_wrapper
     assert cfg.model_wrapper_cfg == dict(
-        type='mmdense.engine.CPUDistributedDataParallel', broadcast_buffers=False,
+        type='mmdense.engine.CPUDistributedDataParallel',
+        broadcast_buffers=False,
         find_unused_parameters=True)
     single = Config(dict(optim_wrapper=dict(type='OptimWrapper')))
     apply_cpu_fallbacks(single, distributed=False)

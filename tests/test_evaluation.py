@@ -28,8 +28,9 @@ def _coco_predictions(coco, cat_ids, shift=0):
     for img_id in coco.getImgIds():
         info = coco.imgs[img_id]
         anns = coco.loadAnns(coco.getAnnIds(imgIds=[img_id]))
-        boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in
-                          (a['bbox'] for a in anns)], np.float32)
+        boxes = np.array([[x, y, x + w, y + h]
+                          for x, y, w, h in (a['bbox'] for a in anns)],
+                         np.float32)
         boxes = boxes.reshape(-1, 4) + shift
         masks = np.stack([coco.annToMask(a).astype(bool) for a in anns]) \
             if anns else np.zeros((0, info['height'], info['width']), bool)
@@ -63,8 +64,10 @@ def test_coco_metric_known_answers(coco_val, shift, expected):
 
 
 def test_iou_metric_known_answer(synthetic_root):
-    maps = sorted(glob.glob(osp.join(
-        synthetic_root, 'cityscapes/gtFine/val/*/*_labelTrainIds.png')))
+    maps = sorted(
+        glob.glob(
+            osp.join(synthetic_root,
+                     'cityscapes/gtFine/val/*/*_labelTrainIds.png')))
     assert maps
     metric = IoUMetric(iou_metrics=['mIoU'])
     metric.dataset_meta = CityscapesDataset.METAINFO

@@ -82,8 +82,10 @@ def test_teacher_is_student_copy_in_runner(config, run_dir, monkeypatch):
     cfg = _cfg(config)
     cfg.work_dir = str(run_dir / 'work')
     cfg.train_cfg.max_iters = 1
-    cfg.custom_hooks = [*cfg.get('custom_hooks', []),
-                        dict(type='RecordTeachersHook')]
+    cfg.custom_hooks = [
+        *cfg.get('custom_hooks', []),
+        dict(type='RecordTeachersHook')
+    ]
     cfg.default_hooks.checkpoint.interval = 1
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.pop('visualizer', None)
@@ -111,8 +113,8 @@ def test_slotcon_and_decon_head_shapes():
                                                (4096, 256)]
     assert _shapes(slotcon.head.predictor) == [(256, 4096), (4096, 4096),
                                                (4096, 256)]
-    for config, levels in (('decon/coco.py', 1),
-                           ('decon/coco_multi-level.py', 4)):
+    for config, levels in (('decon/coco.py', 1), ('decon/coco_multi-level.py',
+                                                  4)):
         decon = MODELS.build(_cfg(config).model)
         assert len(decon.decoder_heads) == levels
         for head in decon.decoder_heads:
@@ -120,8 +122,9 @@ def test_slotcon_and_decon_head_shapes():
                                                (4096, 256)]
             assert _shapes(head.predictor) == [(256, 4096), (4096, 4096),
                                                (4096, 256)]
-        assert all(isinstance(m, nn.GELU) for m in decon.head.predictor
-                   if not isinstance(m, (nn.Linear, nn.BatchNorm1d)))
+        assert all(
+            isinstance(m, nn.GELU) for m in decon.head.predictor
+            if not isinstance(m, (nn.Linear, nn.BatchNorm1d)))
 
 
 def test_dino_head_init_statistics():
@@ -149,11 +152,11 @@ def _residual_norms(backbone):
             yield m.norm2
 
 
-@pytest.mark.parametrize('config,zero', [
-    ('slotcon/coco.py', True), ('decon/coco.py', True),
-    ('slotcon/demo.py', True), ('densecl/coco.py', False),
-    ('mocov2/coco.py', False)
-])
+@pytest.mark.parametrize('config,zero', [('slotcon/coco.py', True),
+                                         ('decon/coco.py', True),
+                                         ('slotcon/demo.py', True),
+                                         ('densecl/coco.py', False),
+                                         ('mocov2/coco.py', False)])
 def test_zero_gamma(config, zero):
     """SlotCon's models/resnet.py zero-initialises the last BN of every
     block (its DeCon fork too); DenseCL / MoCo use torchvision's ResNet with
@@ -171,14 +174,17 @@ def test_densecl_defaults():
     """No dense warm-up by default (the official hook is 'not used by
     default'): lambda = 0.5 from the first iteration."""
     assert DenseCLHead(in_channels=8).dense_warmup_iters == 0
-    for config in ('densecl/coco.py', 'densecl/imagenet.py',
-                   'densecl/demo.py', 'decon/densecl_coco.py'):
-        assert _cfg(config).model.head.dense_warmup_iters == 0
+    for config in ('densecl/coco.py', 'densecl/imagenet.py', 'densecl/demo.py',
+                   'decon/densecl_coco.py'):
+        head_cfg = _cfg(config).model.head.copy()
+        assert head_cfg.pop('type') == 'DenseCLHead'
+        assert DenseCLHead(**head_cfg).dense_warmup_iters == 0
     torch.manual_seed(0)
-    head = DenseCLHead(in_channels=8, hid_channels=8, out_channels=4,
-                       queue_len=8)
+    head = DenseCLHead(
+        in_channels=8, hid_channels=8, out_channels=4, queue_len=8)
     losses = head.loss({0: torch.randn(2, 8, 3, 3)},
-                       {1: torch.randn(2, 8, 3, 3)}, step=0)
+                       {1: torch.randn(2, 8, 3, 3)},
+                       step=0)
     assert float(losses['loss_dense']) > 0
     assert float(losses['loss_global']) > 0
 
@@ -219,10 +225,14 @@ def test_densecl_dense_grid_pools_both_views():
     """dense_grid=g runs the head on the g x g average-pooled maps: equal to
     the plain head given the pooled maps (same weights, same queues)."""
     torch.manual_seed(0)
-    pooled = DenseCLHead(in_channels=8, hid_channels=8, out_channels=4,
-                         queue_len=8, dense_grid=2)
-    plain = DenseCLHead(in_channels=8, hid_channels=8, out_channels=4,
-                        queue_len=8)
+    pooled = DenseCLHead(
+        in_channels=8,
+        hid_channels=8,
+        out_channels=4,
+        queue_len=8,
+        dense_grid=2)
+    plain = DenseCLHead(
+        in_channels=8, hid_channels=8, out_channels=4, queue_len=8)
     plain.load_state_dict(pooled.state_dict())
     q, k = torch.randn(2, 8, 4, 4), torch.randn(2, 8, 4, 4)
     got = pooled.loss({0: q}, {1: k})
@@ -240,13 +250,16 @@ def test_decon_densecl_dense_term_fits_a_gpu():
     model = _cfg('decon/densecl_coco.py').model
     assert model.decoder_head == dict(dense_grid=14)
     assert model.head.get('dense_grid') is None  # C5 (7 x 7) unchanged
-    logits = 14 * 14 * 32 * (model.head.queue_len + 1) * 4
+    head_cfg = model.head.copy()
+    head_cfg.pop('type')
+    queue_len = DenseCLHead(**head_cfg).queue.keys.shape[0]
+    logits = 14 * 14 * 32 * (queue_len + 1) * 4
     assert logits / 1e9 == pytest.approx(1.644, abs=0.001)
 
 
 def _conv_stats(module):
-    return [(m.weight, m.weight[0].numel(), m.bias)
-            for m in module.modules() if isinstance(m, nn.Conv2d)]
+    return [(m.weight, m.weight[0].numel(), m.bias) for m in module.modules()
+            if isinstance(m, nn.Conv2d)]
 
 
 def test_decon_fpn_decoder_c2_xavier_fill():
@@ -303,9 +316,11 @@ def _views(n=4, size=64):
     samples = []
     for _ in range(n):
         s = DataSample()
-        s.set_metainfo(dict(view_boxes=[[0, 0, 64, 64], [8, 8, 72, 72]],
-                            view_flips=[False, True],
-                            view_sizes=[(size, size), (size, size)]))
+        s.set_metainfo(
+            dict(
+                view_boxes=[[0, 0, 64, 64], [8, 8, 72, 72]],
+                view_flips=[False, True],
+                view_sizes=[(size, size), (size, size)]))
         samples.append(s)
     return inputs, samples
 
@@ -339,11 +354,14 @@ def test_decon_teacher_decoder_prototypes(prototypes):
     if prototypes == 'frozen':
         assert torch.equal(t2, start)
     else:
-        torch.testing.assert_close(t2, m * t1 + (1 - m) * s1, rtol=0,
-                                   atol=1e-6)
+        torch.testing.assert_close(
+            t2, m * t1 + (1 - m) * s1, rtol=0, atol=1e-6)
         assert not torch.equal(t2, start)
-    torch.testing.assert_close(enc.teacher_grouping.prototypes.weight,
-                               m * et1 + (1 - m) * es1, rtol=0, atol=1e-6)
+    torch.testing.assert_close(
+        enc.teacher_grouping.prototypes.weight,
+        m * et1 + (1 - m) * es1,
+        rtol=0,
+        atol=1e-6)
 
 
 def test_barlow_twins_lars_by_hand():
@@ -360,7 +378,10 @@ def test_barlow_twins_lars_by_hand():
     b = 1.5 - 0.475 = 1.025."""
     w = nn.Parameter(torch.tensor([[3., 4.]], dtype=torch.float64))
     b = nn.Parameter(torch.tensor([2.], dtype=torch.float64))
-    opt = BarlowTwinsLARS([w, b], lr=1.0, momentum=0.9, weight_decay=0.1,
+    opt = BarlowTwinsLARS([w, b],
+                          lr=1.0,
+                          momentum=0.9,
+                          weight_decay=0.1,
                           eta=0.001)
     for lr in (1.0, 0.5):
         opt.param_groups[0]['lr'] = lr
@@ -368,8 +389,8 @@ def test_barlow_twins_lars_by_hand():
         b.grad = torch.tensor([0.5], dtype=torch.float64)
         opt.step()
         if lr == 1.0:
-            assert torch.allclose(w, torch.tensor([[2.997, 3.996]],
-                                                  dtype=torch.float64))
+            assert torch.allclose(
+                w, torch.tensor([[2.997, 3.996]], dtype=torch.float64))
             assert torch.allclose(b, torch.tensor([1.5], dtype=torch.float64))
     d2 = torch.tensor([[0.6 + 0.2997, 0.8 + 0.3996]], dtype=torch.float64)
     mu2 = 0.9 * torch.tensor([[0.003, 0.004]], dtype=torch.float64) + \
@@ -433,7 +454,9 @@ def test_context_prediction_resize_leaves_room_for_the_grid():
         for _ in range(50):
             for shape in ((427, 640), (640, 427), (333, 500), (480, 640)):
                 out = resize(
-                    dict(img=np.zeros(shape + (3, ), np.uint8),
-                         img_shape=shape, ori_shape=shape))
+                    dict(
+                        img=np.zeros(shape + (3, ), np.uint8),
+                        img_shape=shape,
+                        ori_shape=shape))
                 assert 400 <= min(out['img'].shape[:2]) <= 600
                 sample(out)  # raises ValueError where the grid does not fit

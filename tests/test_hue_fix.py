@@ -22,8 +22,8 @@ def test_pillow_backend_matches_torchvision(factor):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (17, 23, 3), dtype=np.uint8)
     expected = np.array(TF.adjust_hue(Image.fromarray(rgb), factor))
-    out_bgr = hue_fix.adjust_hue(rgb[..., ::-1].copy(), factor,
-                                 backend='pillow')
+    out_bgr = hue_fix.adjust_hue(
+        rgb[..., ::-1].copy(), factor, backend='pillow')
     np.testing.assert_array_equal(out_bgr[..., ::-1], expected)
 
 
@@ -38,10 +38,10 @@ def test_cv2_backend_known_hues():
 
 
 def test_mocov2_color_jitter_runs_on_many_images():
-    import mmdense.datasets  # noqa: F401
     from mmpretrain.datasets.transforms import ColorJitter
-    jitter = ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4,
-                         hue=0.1)
+
+    import mmdense.datasets  # noqa: F401
+    jitter = ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)
     rng = np.random.default_rng(1)
     np.random.seed(0)
     changed = 0

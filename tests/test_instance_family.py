@@ -24,7 +24,7 @@ from mmdense.models.losses import info_nce
 from mmdense.models.losses.instance import nce_loss, nt_xent
 from mmdense.models.memories import ContrastQueue, MemoryBank
 from mmdense.registry import DATASETS, MODELS
-from mmdense.utils.transfer import extract_transfer_weights
+from mmdense.weights import extract_transfer_weights
 
 METHODS = ['instdisc', 'mocov1', 'mocov2', 'simclr', 'simsiam', 'byol']
 
@@ -66,8 +66,9 @@ def _nt_xent_by_hand(z1, z2, t):
     total = 0.
     for i, anchor in enumerate(views):
         pos = (i + b) % (2 * b)
-        denom = sum(math.exp(_cos(anchor, other) / t)
-                    for j, other in enumerate(views) if j != i)
+        denom = sum(
+            math.exp(_cos(anchor, other) / t) for j, other in enumerate(views)
+            if j != i)
         total += -_cos(anchor, views[pos]) / t + math.log(denom)
     return total / (2 * b)
 
@@ -114,14 +115,21 @@ def test_simsiam_and_byol_losses_with_identity_networks():
     v1 = torch.tensor([[1., 0.], [2., 1.]]).view(2, 2, 1, 1)
     v2 = torch.tensor([[1., 1.], [0., 1.]]).view(2, 2, 1, 1)
     cos = [_cos([1, 0], [1, 1]), _cos([2, 1], [0, 1])]
-    head = dict(type='LatentPredictHead', predictor=EMBED,
-                loss=dict(type='CosineSimilarityLoss'))
-    simsiam = MODELS.build(dict(type='SimSiam', backbone=EMBED, neck=EMBED,
-                                head=head))
+    head = dict(
+        type='LatentPredictHead',
+        predictor=EMBED,
+        loss=dict(type='CosineSimilarityLoss'))
+    simsiam = MODELS.build(
+        dict(type='SimSiam', backbone=EMBED, neck=EMBED, head=head))
     got = float(simsiam.loss([v1, v2], None)['loss'])
     assert got == pytest.approx(-sum(cos) / 2)  # 0.5 (-mean cos) * 2
-    byol = MODELS.build(dict(type='BYOL', backbone=EMBED, neck=EMBED,
-                             head=head, base_momentum=0.004))
+    byol = MODELS.build(
+        dict(
+            type='BYOL',
+            backbone=EMBED,
+            neck=EMBED,
+            head=head,
+            base_momentum=0.004))
     got = float(byol.loss([v1, v2], None)['loss'])
     paper = 2 * sum(2 - 2 * c for c in cos) / 2  # both directions, mean
     assert got == pytest.approx(paper - 4)
@@ -151,8 +159,8 @@ def test_memory_bank_momentum_update_exact():
     bank.update(torch.tensor([1]), torch.tensor([[1., 0.]]))
     new = _unit([0.5 * r + 0.5, 0.5 * r])
     assert torch.allclose(bank.feats[1], torch.tensor(new))
-    assert torch.equal(bank.feats[[0, 2, 3]], torch.tensor(
-        [[1., 0.], [0., 1.], [0., 1.]]))
+    assert torch.equal(bank.feats[[0, 2, 3]],
+                       torch.tensor([[1., 0.], [0., 1.], [0., 1.]]))
 
 
 def test_memory_bank_hook_sizes_or_rejects():
@@ -182,10 +190,14 @@ def test_queue_wraps_around_exactly():
 def test_instdisc_fixes_z_on_the_first_batch():
     """Every bank entry = u, so every score is exp(u.f_i / t): Z = N x the
     mean over images and the K + 1 columns; the second batch keeps it."""
-    model = MODELS.build(dict(
-        type='InstDisc', backbone=EMBED, neck=EMBED,
-        memory_bank=dict(type='MemoryBank', num_samples=5, dim=2),
-        num_negatives=3, temperature=0.5))
+    model = MODELS.build(
+        dict(
+            type='InstDisc',
+            backbone=EMBED,
+            neck=EMBED,
+            memory_bank=dict(type='MemoryBank', num_samples=5, dim=2),
+            num_negatives=3,
+            temperature=0.5))
     u = _unit([1., 2.])
     model.memory_bank.feats.copy_(torch.tensor([u] * 5))
     f = [[1., 0.], [0., 1.]]
@@ -199,8 +211,8 @@ def test_instdisc_fixes_z_on_the_first_batch():
     expected = 0.
     for s in scores:
         p = s / z
-        expected += math.log(p / (p + k_pn + 1e-7)) + 3 * math.log(
-            k_pn / (p + k_pn + 1e-7))
+        expected += math.log(
+            p / (p + k_pn + 1e-7)) + 3 * math.log(k_pn / (p + k_pn + 1e-7))
     assert loss == pytest.approx(-expected / 2, rel=1e-5)
     # the two entries moved to normalise(0.5 u + 0.5 f_i); Z stays
     assert torch.allclose(model.memory_bank.feats[3],
@@ -208,10 +220,14 @@ def test_instdisc_fixes_z_on_the_first_batch():
     model.loss([x], data_samples)
     assert float(model.nce_z) == pytest.approx(z)
     # a loaded Z is kept too (not re-estimated from the moved bank)
-    resumed = MODELS.build(dict(
-        type='InstDisc', backbone=EMBED, neck=EMBED,
-        memory_bank=dict(type='MemoryBank', num_samples=5, dim=2),
-        num_negatives=3, temperature=0.5))
+    resumed = MODELS.build(
+        dict(
+            type='InstDisc',
+            backbone=EMBED,
+            neck=EMBED,
+            memory_bank=dict(type='MemoryBank', num_samples=5, dim=2),
+            num_negatives=3,
+            temperature=0.5))
     resumed.load_state_dict(model.state_dict())
     resumed.loss([x], data_samples)
     assert float(resumed.nce_z) == pytest.approx(z)
@@ -243,10 +259,15 @@ def _worker(rank, world, port, out_dir, z1, z2):
     mine2 = z2[rank * b:(rank + 1) * b].clone().requires_grad_()
     loss = nt_xent(mine1, mine2, temperature=0.2)
     loss.backward()
-    torch.save(dict(start=start, bank=bank.feats.clone(),
-                    queue=queue.keys.clone(), ptr=int(queue.ptr),
-                    loss=loss.detach(), g1=mine1.grad, g2=mine2.grad),
-               os.path.join(out_dir, f'rank{rank}.pth'))
+    torch.save(
+        dict(
+            start=start,
+            bank=bank.feats.clone(),
+            queue=queue.keys.clone(),
+            ptr=int(queue.ptr),
+            loss=loss.detach(),
+            g1=mine1.grad,
+            g2=mine2.grad), os.path.join(out_dir, f'rank{rank}.pth'))
     from mmdense.utils.dist import shutdown_dist
     shutdown_dist()
 
@@ -254,8 +275,7 @@ def _worker(rank, world, port, out_dir, z1, z2):
 def test_bank_queue_and_simclr_under_two_processes(tmp_path):
     torch.manual_seed(0)
     z1, z2 = torch.randn(8, 5), torch.randn(8, 5)
-    mp.spawn(_worker, args=(2, free_port(), str(tmp_path), z1, z2),
-             nprocs=2)
+    mp.spawn(_worker, args=(2, free_port(), str(tmp_path), z1, z2), nprocs=2)
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1))
     # memory bank: rank 0's start everywhere, both ranks' entries written
     assert torch.equal(r0['start'], r1['start'])
@@ -264,8 +284,10 @@ def test_bank_queue_and_simclr_under_two_processes(tmp_path):
     for rank in (0, 1):
         c = float(rank + 1)
         i = 4 * rank
-        once = [_unit([0.5 * a + 0.5 * c for a in start[j].tolist()])
-                for j in (i, i + 1)]
+        once = [
+            _unit([0.5 * a + 0.5 * c for a in start[j].tolist()])
+            for j in (i, i + 1)
+        ]
         twice = _unit([0.5 * a - 0.5 * c for a in once[0]])
         assert torch.allclose(bank[i], torch.tensor(twice))
         assert torch.allclose(bank[i + 1], torch.tensor(once[1]))
@@ -303,8 +325,13 @@ def _demo(method, synthetic_root):
 
 
 # method: steps, first measured step (MoCo: once the queue of 32 is full)
-STEPS = dict(instdisc=(16, 0), mocov1=(16, 4), mocov2=(16, 4),
-             simclr=(8, 0), simsiam=(8, 0), byol=(8, 0))
+STEPS = dict(
+    instdisc=(16, 0),
+    mocov1=(16, 4),
+    mocov2=(16, 4),
+    simclr=(8, 0),
+    simsiam=(8, 0),
+    byol=(8, 0))
 
 
 @pytest.mark.parametrize('method', METHODS)
@@ -316,8 +343,9 @@ def test_demo_trains_and_transfers(method, synthetic_root, tmp_path):
     np.random.seed(0)
     data = default_collate([dataset[i] for i in range(8)])
     steps, start = STEPS[method]
-    losses = [float(model.train_step(data, optim)['loss'])
-              for _ in range(steps)]
+    losses = [
+        float(model.train_step(data, optim)['loss']) for _ in range(steps)
+    ]
     values = losses[start:]
     assert all(v == v for v in values)
     first, last = sum(values[:3]) / 3, sum(values[-3:]) / 3
@@ -330,7 +358,7 @@ def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):
     """Two real iterations through the Runner: MemoryBankHook sizes the
     bank to the dataset, the dataloader hands each sample its index, the
     checkpoint keeps bank and Z and exports the backbone."""
-    from mmdense.utils.cli import build_runner
+    from mmdense.engine import build_runner
     from mmdense.utils import load_checkpoint_file
     cfg = Config.fromfile(osp.join(REPO, 'configs/instdisc/demo.py'))
     cfg.work_dir = str(tmp_path)
@@ -340,8 +368,10 @@ def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):
     cfg.train_dataloader.persistent_workers = False
     cfg.train_cfg.max_iters = 2
     cfg.default_hooks.checkpoint.interval = 2
-    cfg.custom_hooks = [dict(type='TransferMetaHook'),
-                        dict(type='MemoryBankHook')]
+    cfg.custom_hooks = [
+        dict(type='TransferMetaHook'),
+        dict(type='MemoryBankHook')
+    ]
     runner = build_runner(cfg)
     runner.train()
     n = len(runner.train_dataloader.dataset)
@@ -350,7 +380,9 @@ def test_instdisc_demo_runs_in_the_runner(synthetic_root, tmp_path):
     ckpt = load_checkpoint_file(str(tmp_path / 'iter_2.pth'))
     assert ckpt['state_dict']['memory_bank.feats'].shape == (n, 64)
     assert set(extract_transfer_weights(ckpt)) == {
-        k for k in runner.model.state_dict() if k.startswith('backbone.')}
+        k
+        for k in runner.model.state_dict() if k.startswith('backbone.')
+    }
 
 
 def test_simsiam_predictor_keeps_its_lr_every_iteration():

@@ -38,8 +38,8 @@ def test_dim_jsd_known_answer():
     e_neg = sum(softplus(-u) + u - math.log(2) for u in neg) / len(neg)
     expected = e_neg - e_pos
     # the same value in the softplus (BCE) form minus 2 log 2
-    bce = (sum(softplus(-u) for u in pos) / 6 + sum(softplus(u)
-                                                    for u in neg) / 6)
+    bce = (
+        sum(softplus(-u) for u in pos) / 6 + sum(softplus(u) for u in neg) / 6)
     assert expected == pytest.approx(bce - 2 * math.log(2))
     got = dim_jsd(SCORES, torch.tensor([0, 1]))
     assert float(got) == pytest.approx(expected, abs=1e-6)
@@ -69,9 +69,14 @@ def test_dim_infonce_keeps_own_image_at_minus_ten():
 
 def test_dim_head_scores_every_global_against_every_local():
     from mmdense.models.losses.mutual_info import dim_infonce
-    head = MODELS.build(dict(type='DIMHead', local_channels=4,
-                             global_channels=6, hid_channels=8,
-                             out_channels=5, estimator='infonce'))
+    head = MODELS.build(
+        dict(
+            type='DIMHead',
+            local_channels=4,
+            global_channels=6,
+            hid_channels=8,
+            out_channels=5,
+            estimator='infonce'))
     local_map, glob = torch.randn(3, 4, 2, 2), torch.randn(3, 6)
     loc, g = head.embed(local_map, glob)
     assert loc.shape == (3, 4, 5) and g.shape == (3, 5)
@@ -81,11 +86,15 @@ def test_dim_head_scores_every_global_against_every_local():
             for p in range(4):
                 scores[i, j, p] = (g[i] * loc[j, p]).sum()
     expected = dim_infonce(scores, torch.arange(3))
-    assert torch.allclose(head.loss(local_map, glob)['loss'], expected,
-                          atol=1e-5)
+    assert torch.allclose(
+        head.loss(local_map, glob)['loss'], expected, atol=1e-5)
     with pytest.raises(ValueError, match="estimator must be one of"):
-        MODELS.build(dict(type='DIMHead', local_channels=4,
-                          global_channels=4, estimator='mine'))
+        MODELS.build(
+            dict(
+                type='DIMHead',
+                local_channels=4,
+                global_channels=4,
+                estimator='mine'))
 
 
 def _dim_worker(rank, world, port, out_dir, state, local_map, glob):
@@ -112,9 +121,11 @@ def test_dim_negatives_gathered_over_two_processes(tmp_path):
     torch.manual_seed(0)
     local_map, glob = torch.randn(4, 4, 2, 2), torch.randn(4, 6)
     head = DIMHead(4, 6, 8, 5)
-    mp.spawn(_dim_worker, nprocs=2,
-             args=(2, free_port(), str(tmp_path), head.state_dict(),
-                   local_map, glob))
+    mp.spawn(
+        _dim_worker,
+        nprocs=2,
+        args=(2, free_port(), str(tmp_path), head.state_dict(), local_map,
+              glob))
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
     for estimator in ('jsd', 'infonce'):
         head.estimator = estimator
@@ -138,7 +149,11 @@ def _dataset(cfg, synthetic_root):
     return DATASETS.build(ds_cfg)
 
 
-def _train(config, synthetic_root, steps, fresh=False, batch=8,
+def _train(config,
+           synthetic_root,
+           steps,
+           fresh=False,
+           batch=8,
            overrides=None):
     """Real train steps of a demo config on its own pipeline: one fixed
     batch, or a fresh batch every step (``fresh``).  Returns the logs."""
@@ -172,8 +187,11 @@ def _assert_falls(history, key='loss', start=0):
 
 @pytest.mark.parametrize('estimator', ['jsd', 'infonce'])
 def test_dim_demo_loss_falls(estimator, synthetic_root, tmp_path):
-    model, history = _train('configs/dim/demo.py', synthetic_root, 12,
-                            overrides={'model.head.estimator': estimator})
+    model, history = _train(
+        'configs/dim/demo.py',
+        synthetic_root,
+        12,
+        overrides={'model.head.estimator': estimator})
     _assert_falls(history)
     if estimator == 'jsd':
         assert_backbone_transfers(model, tmp_path)
@@ -191,8 +209,8 @@ def test_relative_patch_pair_puts_patches_where_the_label_says():
     from mmdense.datasets.patches import NEIGHBOURS
     from mmdense.registry import TRANSFORMS
     p, gap, jitter = 20, 10, 3
-    sampler = TRANSFORMS.build(dict(type='RelativePatchPair', patch_size=p,
-                                    gap=gap, jitter=jitter))
+    sampler = TRANSFORMS.build(
+        dict(type='RelativePatchPair', patch_size=p, gap=gap, jitter=jitter))
     img = _coordinate_image()
     np.random.seed(0)
     seen = set()
@@ -222,16 +240,16 @@ def test_relative_patch_pair_puts_patches_where_the_label_says():
 
 def test_relative_patch_pair_errors_and_guards():
     from mmdense.registry import TRANSFORMS
-    sampler = TRANSFORMS.build(dict(type='RelativePatchPair', patch_size=20,
-                                    gap=10, jitter=3))
+    sampler = TRANSFORMS.build(
+        dict(type='RelativePatchPair', patch_size=20, gap=10, jitter=3))
     with pytest.raises(ValueError, match='needs 86x86'):
         sampler(dict(img=_coordinate_image(80, 200)))
     with pytest.raises(ValueError, match='task must be one of'):
         TRANSFORMS.build(dict(type='RelativePatchPair', task='jigsaw'))
     # colour-channel dropping: one channel kept exactly, two near-constant
     drop = TRANSFORMS.build(dict(type='ColorChannelDrop', prob=1.0))
-    img = np.random.RandomState(0).randint(0, 256, (32, 32, 3)).astype(
-        np.uint8)
+    img = np.random.RandomState(0).randint(0, 256,
+                                           (32, 32, 3)).astype(np.uint8)
     np.random.seed(1)
     out = drop(dict(img=img.copy()))['img']
     kept = [c for c in range(3) if np.array_equal(out[..., c], img[..., c])]
@@ -242,12 +260,15 @@ def test_relative_patch_pair_errors_and_guards():
 
 
 def test_context_prediction_loss_is_cross_entropy():
-    head = MODELS.build(dict(type='PatchPairHead', in_channels=2,
-                             hid_channels=(), num_classes=3))
+    head = MODELS.build(
+        dict(
+            type='PatchPairHead',
+            in_channels=2,
+            hid_channels=(),
+            num_classes=3))
     with torch.no_grad():  # logits = [a0 + b0, a1 - b1, 2 a0]
-        head.classifier.weight.copy_(torch.tensor([[1., 0, 1, 0],
-                                                   [0, 1, 0, -1],
-                                                   [2, 0, 0, 0]]))
+        head.classifier.weight.copy_(
+            torch.tensor([[1., 0, 1, 0], [0, 1, 0, -1], [2, 0, 0, 0]]))
         head.classifier.bias.zero_()
     first = torch.tensor([[0.5, 1.0], [2.0, -1.0]])
     second = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
@@ -263,8 +284,8 @@ def test_context_prediction_loss_is_cross_entropy():
 def test_context_prediction_demo_learns(synthetic_root, tmp_path):
     """A fixed batch of 16 pairs: the loss falls and the 8-way accuracy
     ends far above chance (1/8); the weights transfer."""
-    model, history = _train('configs/relative_loc/demo.py', synthetic_root,
-                            30, batch=16)
+    model, history = _train(
+        'configs/relative_loc/demo.py', synthetic_root, 30, batch=16)
     _assert_falls(history)
     assert sum(h['acc'] for h in history[-5:]) / 5 >= 0.5
     assert_backbone_transfers(model, tmp_path)
@@ -274,12 +295,13 @@ def test_context_prediction_demo_learns(synthetic_root, tmp_path):
 def test_cpc_info_nce_known_answer():
     """Predictions at rows 0..H-k-1 against every target of the batch."""
     from mmdense.models.heads import CPCHead
-    head = CPCHead(in_channels=4, steps_to_ignore=0, steps_to_predict=1,
-                   emb_scale=0.5)
+    head = CPCHead(
+        in_channels=4, steps_to_ignore=0, steps_to_predict=1, emb_scale=0.5)
     g = torch.Generator().manual_seed(0)
     b, c, h, w, k = 2, 3, 3, 2, 1
-    preds, targets = torch.randn(b, c, h, w, generator=g), torch.randn(
-        b, c, h, w, generator=g)
+    preds, targets = torch.randn(
+        b, c, h, w, generator=g), torch.randn(
+            b, c, h, w, generator=g)
     all_targets = [(bi, r, col) for bi in range(b) for r in range(h)
                    for col in range(w)]
     losses = []
@@ -287,9 +309,10 @@ def test_cpc_info_nce_known_answer():
         for r in range(h - k):
             for col in range(w):
                 q = [0.5 * float(preds[bi, ch, r, col]) for ch in range(c)]
-                logits = [sum(q[ch] * float(targets[tb, ch, tr, tc])
-                              for ch in range(c))
-                          for tb, tr, tc in all_targets]
+                logits = [
+                    sum(q[ch] * float(targets[tb, ch, tr, tc])
+                        for ch in range(c)) for tb, tr, tc in all_targets
+                ]
                 pos = all_targets.index((bi, r + k, col))
                 denom = sum(math.exp(v) for v in logits)
                 losses.append(-math.log(math.exp(logits[pos]) / denom))
@@ -304,29 +327,33 @@ def test_cpc_context_is_causal(direction):
     leaves the context up to row r unchanged, and changes the rest."""
     from mmdense.models.heads import CPCHead
     torch.manual_seed(0)
-    head = CPCHead(in_channels=6, hid_channels=5, num_blocks=3,
-                   directions=(direction, ))
+    head = CPCHead(
+        in_channels=6, hid_channels=5, num_blocks=3, directions=(direction, ))
     z = torch.randn(2, 6, 7, 7)
     before = head.contexts(z)[direction]
     r = 3
     z2 = z.clone()
     # "beyond row r" in the grid's own orientation
-    region = {'down': (slice(None), slice(None), slice(r + 1, None)),
-              'up': (slice(None), slice(None), slice(None, 6 - r)),
-              'right': (slice(None), slice(None), slice(None),
-                        slice(r + 1, None)),
-              'left': (slice(None), slice(None), slice(None),
-                       slice(None, 6 - r))}[direction]
+    region = {
+        'down': (slice(None), slice(None), slice(r + 1, None)),
+        'up': (slice(None), slice(None), slice(None, 6 - r)),
+        'right': (slice(None), slice(None), slice(None), slice(r + 1, None)),
+        'left': (slice(None), slice(None), slice(None), slice(None, 6 - r))
+    }[direction]
     z2[region] += torch.randn_like(z2[region])
     after = head.contexts(z2)[direction]
-    kept = [i for i in range(7)
-            if (i <= r if direction in ('down', 'right') else i >= 6 - r)]
+    kept = [
+        i for i in range(7)
+        if (i <= r if direction in ('down', 'right') else i >= 6 - r)
+    ]
     moved = [i for i in range(7) if i not in kept]
     dim = 2 if direction in ('down', 'up') else 3
-    assert torch.equal(before.index_select(dim, torch.tensor(kept)),
-                       after.index_select(dim, torch.tensor(kept)))
-    assert not torch.allclose(before.index_select(dim, torch.tensor(moved)),
-                              after.index_select(dim, torch.tensor(moved)))
+    assert torch.equal(
+        before.index_select(dim, torch.tensor(kept)),
+        after.index_select(dim, torch.tensor(kept)))
+    assert not torch.allclose(
+        before.index_select(dim, torch.tensor(moved)),
+        after.index_select(dim, torch.tensor(moved)))
 
 
 def test_cpc_patch_grid_geometry_and_errors():
@@ -342,8 +369,11 @@ def test_cpc_patch_grid_geometry_and_errors():
     with pytest.raises(ValueError, match='patch_size \\+ n \\* stride'):
         grid(dict(img=_coordinate_image(50, 64)))
     from mmdense.models.heads import CPCHead
-    head = CPCHead(in_channels=4, steps_to_ignore=2, steps_to_predict=3,
-                   directions=('down', 'right'))
+    head = CPCHead(
+        in_channels=4,
+        steps_to_ignore=2,
+        steps_to_predict=3,
+        directions=('down', 'right'))
     with pytest.raises(ValueError, match='too small to predict 3 steps'):
         head.loss(torch.randn(2, 4, 3, 5))
 

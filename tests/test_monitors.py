@@ -14,13 +14,14 @@ from conftest import REPO, run_tool
 from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 
-from mmdense.engine.monitors import (CollapseMonitorHook, DenseProbeHook,
-                                     collapse_std, fit_linear_probe,
-                                     frozen_eval, linear_probe_scores,
-                                     predict_linear_probe, preserve_rng,
-                                     projector_embeddings,
-                                     segmentation_scores, soft_labels)
+from mmdense.engine.hooks import CollapseMonitorHook, DenseProbeHook
+from mmdense.evaluation.dense_probe import (collapse_std, fit_linear_probe,
+                                            frozen_eval, linear_probe_scores,
+                                            predict_linear_probe,
+                                            projector_embeddings,
+                                            segmentation_scores, soft_labels)
 from mmdense.registry import HOOKS, MODELS
+from mmdense.utils.rng import preserve_rng
 
 FAST = [
     'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=0'
@@ -66,7 +67,7 @@ def test_projector_embeddings_dense_maps_tuples_and_vectors():
     # at most max_pixels, evenly strided: pixels 0, 23 -> (0, 0, 0), (1, 2, 3)
     pix = projector_embeddings(dense, max_pixels=2)['pix']
     assert torch.equal(pix, torch.stack([dense[0, :, 0, 0], dense[1, :, 2,
-                                                                     3]]))
+                                                                  3]]))
     # mmpretrain's DenseCLNeck: (global, dense (N, D, S), pooled dense)
     glob, flat = torch.randn(2, 8), dense.flatten(2)
     emb = projector_embeddings((glob, flat, flat.mean(2)))
@@ -103,7 +104,9 @@ class _TwoLevels(nn.Module):
 def _fake_runner(model, name):
     hub = MessageHub.get_instance(name)
     return SimpleNamespace(
-        model=model, message_hub=hub, iter=0,
+        model=model,
+        message_hub=hub,
+        iter=0,
         logger=MMLogger.get_instance(name + '_log'))
 
 
@@ -119,8 +122,11 @@ def test_collapse_hook_reads_projector_outputs_on_interval_iterations():
         hook.before_train_iter(runner, it)
         model(x)
         hook.after_train_iter(runner, it)
-        logged = {k for k in runner.message_hub.log_scalars
-                  if k.startswith('train/collapse')}
+        logged = {
+            k
+            for k in runner.message_hub.log_scalars
+            if k.startswith('train/collapse')
+        }
         if it < 2:
             assert not logged
     assert logged == {
@@ -158,9 +164,9 @@ def _blob_labels(n, size, num_classes, seed=0, void=True):
 
 
 def _onehot(labels, num_classes):
-    return nn.functional.one_hot(labels.clamp(max=num_classes),
-                                 num_classes + 1)[..., :num_classes].permute(
-                                     0, 3, 1, 2).float()
+    return nn.functional.one_hot(
+        labels.clamp(max=num_classes),
+        num_classes + 1)[..., :num_classes].permute(0, 3, 1, 2).float()
 
 
 def test_segmentation_scores_by_hand():
@@ -188,13 +194,15 @@ def test_soft_labels_pool_class_fractions_and_drop_void():
 def test_probe_on_features_that_encode_the_label_is_perfect():
     k = 6
     train, val = _blob_labels(8, 32, k, 0), _blob_labels(4, 32, k, 1)
-    s = linear_probe_scores(_onehot(train, k), train, _onehot(val, k), val,
-                            k, iters=300)
+    s = linear_probe_scores(
+        _onehot(train, k), train, _onehot(val, k), val, k, iters=300)
     assert s['mIoU'] == pytest.approx(100) and s['aAcc'] == pytest.approx(100)
     # features on a 4x coarser grid (labels constant on the cells): the
     # logits are upsampled to the label grid, the labels pooled to the cells
-    train, val = (_blob_labels(8, 8, k, seed).repeat_interleave(
-        4, 1).repeat_interleave(4, 2) for seed in (2, 3))
+    train, val = (
+        _blob_labels(8, 8, k,
+                     seed).repeat_interleave(4, 1).repeat_interleave(4, 2)
+        for seed in (2, 3))
     coarse = [_onehot(v[:, ::4, ::4], k) for v in (train, val)]
     s = linear_probe_scores(coarse[0], train, coarse[1], val, k, iters=300)
     assert s['mIoU'] > 85 and s['aAcc'] > 90
@@ -223,15 +231,16 @@ def test_probe_on_random_features_is_low():
     k = 6
     train, val = _blob_labels(8, 32, k, 0), _blob_labels(4, 32, k, 1)
     g = torch.Generator().manual_seed(0)
-    feats = [torch.randn(len(v), 16, 32, 32, generator=g) for v in (train,
-                                                                    val)]
+    feats = [
+        torch.randn(len(v), 16, 32, 32, generator=g) for v in (train, val)
+    ]
     s = linear_probe_scores(feats[0], train, feats[1], val, k, iters=200)
     assert s['mIoU'] < 35  # vs 100 for the label itself (above)
     # all-ignored labels: the classifier stays at zero, no crash
     clf, stats = fit_linear_probe(feats[0], torch.full_like(train, 255), k)
     assert not clf.weight.any()
-    assert predict_linear_probe(clf, stats, feats[1], (32, 32)).shape == (
-        4, 32, 32)
+    assert predict_linear_probe(clf, stats, feats[1],
+                                (32, 32)).shape == (4, 32, 32)
 
 
 def test_preserve_rng_and_frozen_eval_restore_everything():
@@ -283,7 +292,10 @@ def test_probe_hook_on_decon_leaves_model_and_rng_untouched(synthetic_root):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     modes = [m.training for m in model.modules()]
     hook = DenseProbeHook(
-        _probe_cfg(synthetic_root), 21, level='dec0', max_samples=8,
+        _probe_cfg(synthetic_root),
+        21,
+        level='dec0',
+        max_samples=8,
         probe_iters=50)
     assert hook.resolve(model) == ('dec0', 'teacher')
     torch.manual_seed(5)
@@ -313,15 +325,17 @@ def test_probe_hook_on_decon_leaves_model_and_rng_untouched(synthetic_root):
 def test_probe_interval_follows_the_train_loop():
     from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
     calls = []
-    for loop, by_epoch in ((IterBasedTrainLoop, False),
-                           (EpochBasedTrainLoop, True)):
+    for loop, by_epoch in ((IterBasedTrainLoop, False), (EpochBasedTrainLoop,
+                                                         True)):
         hook = DenseProbeHook(dict(type='unused'), 21, interval=2)
         hook.resolve = lambda model: ('', 'student')
         hook._data = 'loaded'
         hook._run = lambda runner, by_epoch=by_epoch: calls.append(
             (by_epoch, runner.iter, runner.epoch))
         runner = SimpleNamespace(
-            model=nn.Identity(), train_loop=object.__new__(loop), iter=0,
+            model=nn.Identity(),
+            train_loop=object.__new__(loop),
+            iter=0,
             epoch=0)
         hook.before_train(runner)
         assert hook.by_epoch is by_epoch
@@ -339,9 +353,8 @@ def test_probe_interval_follows_the_train_loop():
 @pytest.mark.parametrize('method', ['densecl', 'slotcon', 'decon'])
 def test_demos_turn_the_signals_on_paper_configs_do_not(method):
     demo = Config.fromfile(osp.join(REPO, f'configs/{method}/demo.py'))
-    assert [h['type'] for h in demo.custom_hooks] == [
-        'TransferMetaHook', 'CollapseMonitorHook', 'DenseProbeHook'
-    ]
+    assert [h['type'] for h in demo.custom_hooks
+            ] == ['TransferMetaHook', 'CollapseMonitorHook', 'DenseProbeHook']
     for cfg in demo.custom_hooks:
         HOOKS.build(cfg)
     paper = Config.fromfile(osp.join(REPO, f'configs/{method}/coco.py'))
@@ -380,8 +393,9 @@ def test_decon_demo_logs_signals_and_probe_leaves_training_unchanged(run_dir):
     assert all(0 < v < 0.2 for v in std)
 
     off = run_tool(
-        args + ['custom_hooks.1.interval=1000', 'custom_hooks.2.interval=1000'
-                ] + ['--work-dir', str(run_dir / 'off')],
+        args +
+        ['custom_hooks.1.interval=1000', 'custom_hooks.2.interval=1000'] +
+        ['--work-dir', str(run_dir / 'off')],
         cwd=run_dir)
     assert 'probe/mIoU' not in off and 'collapse_std' not in off
     losses_on, losses_off = _losses(on), _losses(off)

@@ -18,11 +18,12 @@ from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.optim import build_optim_wrapper
 
-from mmdense.datasets.captions import (EOT, PAD, SOT, UNK, CaptionTokenizer,
-                                       CocoCaptionDataset, TokenizeCaption)
+from mmdense.datasets.captions import (CaptionTokenizer, CocoCaptionDataset,
+                                       TokenizeCaption)
 from mmdense.datasets.synthetic import make_synthetic_datasets
 from mmdense.models.losses.other_pretexts import clip_loss, dgi_loss
 from mmdense.registry import DATASETS, MODELS
+from mmdense.structures import EOT, PAD, SOT, UNK
 
 
 def _log_softmax_at(row, k):
@@ -32,11 +33,13 @@ def _log_softmax_at(row, k):
 # ------------------------------------------------------------------ CLIP
 def _clip_by_hand(img, txt, scale):
     n = len(img)
-    logits = [[scale * sum(a * b for a, b in zip(img[i], txt[j]))
-               for j in range(n)] for i in range(n)]
+    logits = [[
+        scale * sum(a * b for a, b in zip(img[i], txt[j])) for j in range(n)
+    ] for i in range(n)]
     rows = -sum(_log_softmax_at(logits[i], i) for i in range(n)) / n
-    cols = -sum(_log_softmax_at([logits[i][j] for i in range(n)], j)
-                for j in range(n)) / n
+    cols = -sum(
+        _log_softmax_at([logits[i][j] for i in range(n)], j)
+        for j in range(n)) / n
     return rows, cols
 
 
@@ -46,13 +49,13 @@ def test_clip_loss_both_directions_and_temperature():
     txt = [[0.8, 0.6], [0., 1.], [0.6, -0.8]]
     rows, cols = _clip_by_hand(img, txt, 1 / 0.07)
     assert abs(rows - cols) > 0.1  # the two directions really differ
-    got = clip_loss(torch.tensor(img), torch.tensor(txt),
-                    torch.tensor(math.log(1 / 0.07)))
+    got = clip_loss(
+        torch.tensor(img), torch.tensor(txt), torch.tensor(math.log(1 / 0.07)))
     assert got.item() == pytest.approx((rows + cols) / 2, rel=1e-5)
     # another temperature, another value
     rows2, cols2 = _clip_by_hand(img, txt, 2.0)
-    got2 = clip_loss(torch.tensor(img), torch.tensor(txt),
-                     torch.tensor(math.log(2.0)))
+    got2 = clip_loss(
+        torch.tensor(img), torch.tensor(txt), torch.tensor(math.log(2.0)))
     assert got2.item() == pytest.approx((rows2 + cols2) / 2, rel=1e-5)
 
 
@@ -71,10 +74,11 @@ def test_clip_model_temperature_init_and_clamp():
     assert model.logit_scale.exp().item() == pytest.approx(1 / 0.07)
     with torch.no_grad():
         model.logit_scale.fill_(math.log(1000.))
-    model.loss(torch.randn(2, 3, 32, 32), [
-        SimpleNamespace(text=np.array([SOT, 5, EOT, PAD, PAD, PAD]))
-        for _ in range(2)
-    ])
+    model.loss(
+        torch.randn(2, 3, 32, 32), [
+            SimpleNamespace(text=np.array([SOT, 5, EOT, PAD, PAD, PAD]))
+            for _ in range(2)
+        ])
     assert model.logit_scale.item() == pytest.approx(math.log(100.))
 
 
@@ -82,11 +86,20 @@ def _clip_model_cfg():
     return dict(
         type='CLIPPretrain',
         backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-        neck=dict(type='LinearNeck', in_channels=512, out_channels=8,
-                  gap_dim=2, norm_cfg=None),
-        text_encoder=dict(type='CaptionTransformer', vocab_size=16,
-                          context_length=6, width=8, layers=1, heads=2,
-                          embed_dim=8))
+        neck=dict(
+            type='LinearNeck',
+            in_channels=512,
+            out_channels=8,
+            gap_dim=2,
+            norm_cfg=None),
+        text_encoder=dict(
+            type='CaptionTransformer',
+            vocab_size=16,
+            context_length=6,
+            width=8,
+            layers=1,
+            heads=2,
+            embed_dim=8))
 
 
 def _clip_worker(rank, world, port, out_dir, img, txt):
@@ -105,8 +118,9 @@ def _clip_worker(rank, world, port, out_dir, img, txt):
         max_logit_scale=100.)
     loss = CLIPPretrain.contrast(state, i, t)
     loss.backward()
-    torch.save(dict(loss=loss.detach(), img=i.grad, txt=t.grad),
-               os.path.join(out_dir, f'rank{rank}.pth'))
+    torch.save(
+        dict(loss=loss.detach(), img=i.grad, txt=t.grad),
+        os.path.join(out_dir, f'rank{rank}.pth'))
     shutdown_dist()
 
 
@@ -115,8 +129,8 @@ def test_clip_contrasts_the_batch_gathered_over_two_processes(tmp_path):
     torch.manual_seed(0)
     img = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
     txt = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
-    mp.spawn(_clip_worker, nprocs=2,
-             args=(2, free_port(), str(tmp_path), img, txt))
+    mp.spawn(
+        _clip_worker, nprocs=2, args=(2, free_port(), str(tmp_path), img, txt))
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
     i, t = img.clone().requires_grad_(), txt.clone().requires_grad_()
     full = clip_loss(i, t, torch.tensor(math.log(1 / 0.07)))
@@ -149,13 +163,13 @@ def test_tokenizer_known_ids_truncation_and_determinism(tmp_path):
     tok = CaptionTokenizer.train(caps, vocab_size=9)
     # counts: a 3, red 3, dog 2, '.' 1, ',' 1, car 1, cars 1, two 1
     assert tok.words == ['a', 'red', 'dog', ',', '.']
-    assert list(tok.encode('A dog, a CAT', 8)) == [
-        SOT, 4, 6, 7, 4, UNK, EOT, PAD]
+    assert list(tok.encode('A dog, a CAT',
+                           8)) == [SOT, 4, 6, 7, 4, UNK, EOT, PAD]
     cut = tok.encode('a red dog a red dog', 5)
     assert list(cut) == [SOT, 4, 5, 6, EOT]
     tok.save(str(tmp_path / 'a.json'))
-    CaptionTokenizer.train(list(reversed(caps)), 9).save(
-        str(tmp_path / 'b.json'))
+    CaptionTokenizer.train(list(reversed(caps)),
+                           9).save(str(tmp_path / 'b.json'))
     assert (tmp_path / 'a.json').read_bytes() == \
         (tmp_path / 'b.json').read_bytes()
     assert CaptionTokenizer.load(str(tmp_path / 'a.json')).words == tok.words
@@ -171,15 +185,18 @@ def _position(bbox, width, height):
     x, y, w, h = bbox
     col = ['left', 'centre', 'right'][min(int(3 * (x + w / 2) / width), 2)]
     row = ['top', 'middle', 'bottom'][min(int(3 * (y + h / 2) / height), 2)]
-    return {('middle', 'centre'): 'in the centre'}.get(
-        (row, col), f'on the {col}' if row == 'middle' else
-        f'at the {row}' if col == 'centre' else f'at the {row} {col}')
+    return {
+        ('middle', 'centre'): 'in the centre'
+    }.get((row, col), f'on the {col}' if row == 'middle' else
+          f'at the {row}' if col == 'centre' else f'at the {row} {col}')
 
 
 def _mentions(text):
     words = re.findall('[a-z]+', text)
-    return [n for w in words for n in NAMES
-            if w in (n, n + 's') or (n == 'person' and w == 'people')]
+    return [
+        n for w in words for n in NAMES
+        if w in (n, n + 's') or (n == 'person' and w == 'people')
+    ]
 
 
 @pytest.mark.parametrize('split', ['train2017', 'val2017'])
@@ -196,8 +213,9 @@ def test_synthetic_captions_describe_the_annotated_objects(
     for c in caps['annotations']:
         by_image.setdefault(c['image_id'], []).append(c['caption'])
     for image in inst['images']:
-        objects = [a for a in inst['annotations']
-                   if a['image_id'] == image['id']]
+        objects = [
+            a for a in inst['annotations'] if a['image_id'] == image['id']
+        ]
         texts = by_image[image['id']]
         assert len(texts) == 5
         drawn = sorted(COCO_IDS[a['category_id']] for a in objects)
@@ -221,8 +239,8 @@ def test_synthetic_captions_describe_the_annotated_objects(
 
 
 def test_synthetic_captions_are_deterministic(tmp_path, synthetic_root):
-    params = dict(formats=['coco'], num_train=8, num_val=4, num_unlabeled=0,
-                  seed=0)
+    params = dict(
+        formats=['coco'], num_train=8, num_val=4, num_unlabeled=0, seed=0)
     make_synthetic_datasets(tmp_path / 'a', **params)
     other = make_synthetic_datasets(tmp_path / 'b', **dict(params, seed=1))
     name = 'annotations/captions_train2017.json'
@@ -236,13 +254,19 @@ def test_caption_dataset_pairs_an_image_with_one_of_its_captions(
         synthetic_root, tmp_path):
     root = osp.join(synthetic_root, 'coco/')
     vocab = str(tmp_path / 'vocab.json')
-    pipeline = [dict(type='TokenizeCaption', vocab_file=vocab,
-                     captions_file=root + 'annotations/captions_train2017.json',
-                     vocab_size=128, context_length=64)]
-    ds = CocoCaptionDataset(ann_file='annotations/captions_train2017.json',
-                            data_root=root,
-                            data_prefix=dict(img_path='train2017/'),
-                            pipeline=pipeline)
+    pipeline = [
+        dict(
+            type='TokenizeCaption',
+            vocab_file=vocab,
+            captions_file=root + 'annotations/captions_train2017.json',
+            vocab_size=128,
+            context_length=64)
+    ]
+    ds = CocoCaptionDataset(
+        ann_file='annotations/captions_train2017.json',
+        data_root=root,
+        data_prefix=dict(img_path='train2017/'),
+        pipeline=pipeline)
     assert len(ds) == 8 and osp.isfile(vocab)
     tok = CaptionTokenizer.load(vocab)
     info = ds.get_data_info(3)
@@ -279,8 +303,10 @@ def _train(cfg, data, steps):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    history = [{k: float(v) for k, v in model.train_step(data, optim).items()}
-               for _ in range(steps)]
+    history = [{
+        k: float(v)
+        for k, v in model.train_step(data, optim).items()
+    } for _ in range(steps)]
     return model, history
 
 
@@ -302,21 +328,23 @@ def _sigmoid(x):
 
 def test_dgi_loss_known_answer():
     pos, neg = [2.0, -1.0], [0.5, -3.0, 0.0]
-    want = -(sum(math.log(_sigmoid(v)) for v in pos) +
-             sum(math.log(1 - _sigmoid(v)) for v in neg)) / 5
+    want = -(sum(math.log(_sigmoid(v))
+                 for v in pos) + sum(math.log(1 - _sigmoid(v))
+                                     for v in neg)) / 5
     got = dgi_loss(torch.tensor(pos), torch.tensor(neg))
     assert got.item() == pytest.approx(want, rel=1e-6)
 
 
 class _Identity(torch.nn.Module):
+
     def forward(self, x):
         return x
 
 
 def _tiny_dgi(negatives):
     from mmdense.models.heads.dgi_head import DGIHead
-    head = DGIHead(local_channels=2, hid_channels=2, out_channels=2,
-                   negatives=negatives)
+    head = DGIHead(
+        local_channels=2, hid_channels=2, out_channels=2, negatives=negatives)
     head.local_net = _Identity()  # locals = the map's positions
     with torch.no_grad():
         head.discriminator.weight.copy_(torch.tensor([[[1., 2.], [0., -1.]]]))
@@ -326,31 +354,33 @@ def _tiny_dgi(negatives):
 
 def _bilinear(h, s):  # h^T W s + b with the W, b of _tiny_dgi
     w = [[1., 2.], [0., -1.]]
-    return sum(h[a] * w[a][b] * s[b] for a in range(2)
-               for b in range(2)) + 0.5
+    return sum(h[a] * w[a][b] * s[b] for a in range(2) for b in range(2)) + 0.5
 
 
 @pytest.mark.parametrize('negatives', ['shuffle', 'batch+shuffle'])
 def test_dgi_head_summary_bilinear_discriminator_and_bce(negatives):
     head = _tiny_dgi(negatives)
     # 2 images, 2 channels, 1 x 2 positions; corrupted = positions swapped
-    real = torch.tensor([[[[1., 0.]], [[2., -1.]]],
-                         [[[0.5, 0.5]], [[-1., 3.]]]])
+    real = torch.tensor([[[[1., 0.]], [[2., -1.]]], [[[0.5, 0.5]], [[-1.,
+                                                                     3.]]]])
     corrupted = real.flip(-1) + 0.25
     locs = [[[real[n, c, 0, p].item() for c in range(2)] for p in range(2)]
             for n in range(2)]
     cors = [[[corrupted[n, c, 0, p].item() for c in range(2)]
              for p in range(2)] for n in range(2)]
-    summaries = [[_sigmoid((locs[n][0][c] + locs[n][1][c]) / 2)
-                  for c in range(2)] for n in range(2)]
+    summaries = [[
+        _sigmoid((locs[n][0][c] + locs[n][1][c]) / 2) for c in range(2)
+    ] for n in range(2)]
     pos = [_bilinear(h, summaries[n]) for n in range(2) for h in locs[n]]
     neg = [_bilinear(h, summaries[n]) for n in range(2) for h in cors[n]]
     if negatives == 'batch+shuffle':  # the other image's locals too
-        neg += [_bilinear(h, summaries[n]) for n in range(2)
-                for h in locs[1 - n]]
-    want = -(sum(math.log(_sigmoid(v)) for v in pos) +
-             sum(math.log(1 - _sigmoid(v)) for v in neg)) / (len(pos) +
-                                                             len(neg))
+        neg += [
+            _bilinear(h, summaries[n]) for n in range(2) for h in locs[1 - n]
+        ]
+    want = -(sum(math.log(_sigmoid(v))
+                 for v in pos) + sum(math.log(1 - _sigmoid(v))
+                                     for v in neg)) / (
+                                         len(pos) + len(neg))
     got = head.loss(real, None, corrupted_map=corrupted)['loss']
     assert got.item() == pytest.approx(want, rel=1e-5)
     with pytest.raises(ValueError, match='corrupt_stage'):
@@ -358,7 +388,7 @@ def test_dgi_head_summary_bilinear_discriminator_and_bce(negatives):
 
 
 def test_shuffle_positions_moves_whole_feature_vectors():
-    from mmdense.models.heads.dgi_head import shuffle_positions
+    from mmdense.models.utils import shuffle_positions
     x = torch.arange(2 * 3 * 4 * 5, dtype=torch.float).view(2, 3, 4, 5)
     y = shuffle_positions(x, torch.Generator().manual_seed(0))
     for n in range(2):
@@ -371,7 +401,7 @@ def test_shuffle_positions_moves_whole_feature_vectors():
 def test_corruption_reruns_the_later_stages_on_shuffled_input():
     from mmpretrain.models import ResNet
 
-    from mmdense.models.heads.dgi_head import encode_with_corruption
+    from mmdense.models.utils import encode_with_corruption
     torch.manual_seed(0)
     net = ResNet(depth=18, out_indices=(3, ))
     net.eval()  # (mmpretrain's ResNet.train returns None)
@@ -425,8 +455,7 @@ def _cell(box, origin, step, jitter):
 
 def _pairs(task, n=200, **kwargs):
     from mmdense.datasets.patches import RelativePatchPair
-    t = RelativePatchPair(patch_size=10, gap=4, jitter=2, task=task,
-                          **kwargs)
+    t = RelativePatchPair(patch_size=10, gap=4, jitter=2, task=task, **kwargs)
     np.random.seed(0)
     img = np.random.randint(0, 255, (60, 60, 3), np.uint8)
     out = []
@@ -446,7 +475,7 @@ def _pairs(task, n=200, **kwargs):
 
 @pytest.mark.parametrize('negatives', ['other_image', 'far', 'both'])
 def test_adjacent_sampler_geometry(negatives):
-    from mmdense.datasets.patches import OTHER_IMAGE
+    from mmdense.structures import OTHER_IMAGE
     samples = _pairs('adjacent', adjacent_negatives=negatives)
     kinds = set()
     for (a, b), label in samples:
@@ -460,8 +489,10 @@ def test_adjacent_sampler_geometry(negatives):
         else:  # NotNext from the same image: not neighbours
             assert label == 0 and negatives in ('far', 'both') and dist == 2
             kinds.add('far')
-    expected = {'pos', *(['other', 'far'] if negatives == 'both' else
-                         ['far' if negatives == 'far' else 'other'])}
+    expected = {
+        'pos', *(['other', 'far'] if negatives == 'both' else
+                 ['far' if negatives == 'far' else 'other'])
+    }
     assert kinds == expected
     positives = [label == 1 for _, label in samples]
     assert 0.35 < sum(positives) / len(positives) < 0.65

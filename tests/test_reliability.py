@@ -3,7 +3,8 @@ fallback to the newest complete one, the NaN guard, 1-process == 2-process,
 and one clear line for each bad input.
 
 Demo runs use the demo configs with a narrow ResNet-18 (base_channels 16),
-64 px crops, batch 4, 5 iterations and a checkpoint after each (keep 2).  Loss values are
+64 px crops, batch 4, 5 iterations and a checkpoint after each (keep 2).  Loss
+values are
 compared *exactly* (``==`` on the float64 values of scalars.json): the
 resumed and the uninterrupted run execute the same CPU kernels on the same
 inputs with the same thread count, so nothing is allowed to differ.  The
@@ -79,7 +80,7 @@ def _write_config(folder, method, kill_at=None, workers=True):
 def _train(config, work_dir, resume=False, hooks=()):
     """What tools/train.py does (``--resume`` without a value: auto), in
     this process."""
-    from mmdense.utils.cli import build_runner
+    from mmdense.engine import build_runner
     cfg = Config.fromfile(config)
     cfg.work_dir = str(work_dir)
     cfg.launcher = 'none'
@@ -94,12 +95,19 @@ def _train(config, work_dir, resume=False, hooks=()):
 
 
 def _train_cli(args, cwd):
-    env = dict(os.environ, PYTHONUNBUFFERED='1',
-               PYTHONPATH=os.pathsep.join(
-                   [TESTS, os.environ.get('PYTHONPATH', '')]))
+    env = dict(
+        os.environ,
+        PYTHONUNBUFFERED='1',
+        PYTHONPATH=os.pathsep.join([TESTS,
+                                    os.environ.get('PYTHONPATH', '')]))
     return subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/train.py'), *args], cwd=cwd,
-        env=env, capture_output=True, text=True, timeout=600,
+        [sys.executable,
+         osp.join(REPO, 'tools/train.py'), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
         start_new_session=True)  # its own process group, killed whole
 
 
@@ -107,13 +115,16 @@ def _losses(work_dir):
     """iteration -> loss terms and lr, from every run (timestamp dir) in
     order."""
     out = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*/vis_data/scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*/vis_data/scalars.json'))):
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
                 if 'loss' in rec:
-                    out[rec['iter']] = {k: v for k, v in rec.items()
-                                        if 'loss' in k or k == 'lr'}
+                    out[rec['iter']] = {
+                        k: v
+                        for k, v in rec.items() if 'loss' in k or k == 'lr'
+                    }
     return out
 
 
@@ -147,9 +158,11 @@ def runs(tmp_path_factory, synthetic_root):
             ref = root / f'{method}_ref'
             _train(_write_config(str(root), method, workers=False), ref)
             killed = root / f'{method}_killed'
-            proc = _train_cli(
-                [_write_config(str(root), method, kill_at=4),
-                 '--work-dir', str(killed)], cwd=str(root))
+            proc = _train_cli([
+                _write_config(str(root), method, kill_at=4), '--work-dir',
+                str(killed)
+            ],
+                              cwd=str(root))
             assert proc.returncode == -9, proc.stdout[-3000:] + \
                 proc.stderr[-3000:]
             # as left by the kill (the tests below resume `killed` itself)
@@ -168,13 +181,16 @@ def test_sigkill_then_resume_continues_exactly(runs):
     root, out = runs
     for method, (ref, killed) in out.items():
         assert sorted(glob.glob(str(killed / 'iter_*.pth'))) == [
-            str(killed / 'iter_2.pth'), str(killed / 'iter_3.pth')]
+            str(killed / 'iter_2.pth'),
+            str(killed / 'iter_3.pth')
+        ]
         before = _losses(killed)
         assert sorted(before) == [1, 2, 3]
         config = _write_config(str(root), method)
         if method == 'densecl':
-            proc = _train_cli([config, '--work-dir', str(killed),
-                               '--resume'], cwd=str(root))
+            proc = _train_cli([config, '--work-dir',
+                               str(killed), '--resume'],
+                              cwd=str(root))
             assert proc.returncode == 0, proc.stderr[-3000:]
         else:
             cwd = os.getcwd()
@@ -201,7 +217,9 @@ def test_sigkill_then_resume_continues_exactly(runs):
             assert all(torch.equal(sa[k], sb[k]) for k in sa)
         # keep-last-2: iter_3 went after iter_5 was complete
         assert sorted(glob.glob(str(killed / 'iter_*.pth'))) == [
-            str(killed / 'iter_4.pth'), str(killed / 'iter_5.pth')]
+            str(killed / 'iter_4.pth'),
+            str(killed / 'iter_5.pth')
+        ]
 
 
 def test_truncated_newest_checkpoint_falls_back_with_warning(runs):
@@ -257,8 +275,7 @@ def test_epoch_based_run_resumes_mid_epoch(run_dir):
         _train(epochs, root / 'epochs', resume=True)
     finally:
         os.chdir(cwd)
-    reference, resumed = _losses(root / 'epochs_ref'), _losses(
-        root / 'epochs')
+    reference, resumed = _losses(root / 'epochs_ref'), _losses(root / 'epochs')
     assert sorted(reference) == list(range(1, 9))
     assert sorted(resumed) == [7, 8]
     assert all(resumed[i] == reference[i] for i in (7, 8))
@@ -299,8 +316,8 @@ def test_other_families_resume_exactly(method, run_dir):
     base, model, hook = OTHERS[method]
     config = run_dir / f'{method}.py'
     config.write_text(
-        f'_base_ = {osp.join(REPO, base)!r}\n{model}\n' + COMMON.replace(
-            'max_iters=5', 'max_iters=2') +
+        f'_base_ = {osp.join(REPO, base)!r}\n{model}\n' +
+        COMMON.replace('max_iters=5', 'max_iters=2') +
         f"custom_hooks = [dict(type='TransferMetaHook'), {hook}]\n"
         'train_dataloader.update(num_workers=0, persistent_workers=False)\n')
     cwd = os.getcwd()
@@ -346,8 +363,10 @@ def test_nan_loss_stops_with_one_message_and_keeps_last_good_checkpoint(
     os.chdir(root)
     try:
         with pytest.raises(NonFiniteLossError) as err:
-            _train(_write_config(str(root), 'densecl', workers=False), work,
-                   hooks=[_NaNAt(2)])
+            _train(
+                _write_config(str(root), 'densecl', workers=False),
+                work,
+                hooks=[_NaNAt(2)])
     finally:
         os.chdir(cwd)
     msg = str(err.value)
@@ -355,14 +374,15 @@ def test_nan_loss_stops_with_one_message_and_keeps_last_good_checkpoint(
     assert msg.startswith('non-finite loss at iteration 2: loss_dense=nan.')
     assert 'loss_global' not in msg  # the finite term is not blamed
     assert str(work / 'iter_1.pth') in msg
-    assert sorted(n for n in os.listdir(work) if n.endswith('.pth')) == [
-        'iter_1.pth']
+    assert sorted(n for n in os.listdir(work)
+                  if n.endswith('.pth')) == ['iter_1.pth']
     assert checkpoint_problem(str(work / 'iter_1.pth')) is None
     with open(work / 'last_checkpoint') as f:
         assert f.read().endswith('iter_1.pth')
     state = _state(work / 'iter_1.pth')['state_dict']
-    assert all(torch.isfinite(v).all() for v in state.values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in state.values()
+        if v.is_floating_point())
 
 
 def test_atomic_write_leaves_old_file_or_new_one(tmp_path):
@@ -399,9 +419,12 @@ def test_keep_last_checkpoint_is_removed_only_after_saving(tmp_path):
         written.append(name)
 
     runner = SimpleNamespace(
-        work_dir=str(tmp_path), save_checkpoint=save,
+        work_dir=str(tmp_path),
+        save_checkpoint=save,
         message_hub=MessageHub.get_instance('test_keep_last'),
-        logger=None, iter=0, epoch=0)
+        logger=None,
+        iter=0,
+        epoch=0)
     hook.out_dir = str(tmp_path)
     from mmengine.fileio import get_file_backend
     hook.file_backend = get_file_backend(str(tmp_path))
@@ -429,12 +452,21 @@ def _head(kind):
     from mmdense.models.heads import DenseCLHead, MoCoHead
     torch.manual_seed(0)  # same weights and initial queues everywhere
     if kind == 'densecl':
-        return DenseCLHead(in_channels=8, hid_channels=16, out_channels=4,
-                           queue_len=8, dense_warmup_iters=0)
+        return DenseCLHead(
+            in_channels=8,
+            hid_channels=16,
+            out_channels=4,
+            queue_len=8,
+            dense_warmup_iters=0)
     return MoCoHead(
-        projector=dict(type='MoCoV2Neck', in_channels=8, hid_channels=16,
-                       out_channels=4, with_avg_pool=True),
-        out_channels=4, queue_len=8)
+        projector=dict(
+            type='MoCoV2Neck',
+            in_channels=8,
+            hid_channels=16,
+            out_channels=4,
+            with_avg_pool=True),
+        out_channels=4,
+        queue_len=8)
 
 
 def _head_steps(kind, rank, world, feats_q, feats_k):
@@ -457,8 +489,10 @@ def _head_steps(kind, rank, world, feats_q, feats_k):
             g /= world
         losses.append({k: float(v) for k, v in loss.items()})
         grads.append(g)
-    queues = {n: m.keys.clone() for n, m in head.named_modules()
-              if n.endswith('queue')}
+    queues = {
+        n: m.keys.clone()
+        for n, m in head.named_modules() if n.endswith('queue')
+    }
     return dict(losses=losses, grads=grads, queues=queues)
 
 
@@ -474,24 +508,28 @@ def _two_process_worker(rank, world, port, out_dir, feats_q, feats_k):
     from mmdense.utils import register_all_modules
     from mmdense.utils.dist import shutdown_dist
     register_all_modules(init_default_scope=False)
-    result = {kind: _head_steps(kind, rank, world, feats_q, feats_k)
-              for kind in ('densecl', 'moco')}
+    result = {
+        kind: _head_steps(kind, rank, world, feats_q, feats_k)
+        for kind in ('densecl', 'moco')
+    }
     with DefaultScope.overwrite_default_scope('mmdense'):
         model = DenseCL(
             backbone=dict(type='ResNet', depth=18, base_channels=8),
-            head=dict(type='DenseCLHead', in_channels=64, hid_channels=16,
-                      out_channels=4, queue_len=12))
+            head=dict(
+                type='DenseCLHead',
+                in_channels=64,
+                hid_channels=16,
+                out_channels=4,
+                queue_len=12))
     seen = []
-    model.teacher_features = lambda img: seen.append(img.clone()) or {
-        '': img}
+    model.teacher_features = lambda img: seen.append(img.clone()) or {'': img}
     local = torch.full((2, 1), float(rank))
     result['restored'] = model._teacher_forward(local)['']
     result['teacher_input'] = seen[0]
     # queue length 12 vs. 2 processes x 2 images: fine; x 4 images: not
     runner = SimpleNamespace(
         model=model,
-        train_loop=SimpleNamespace(
-            dataloader=SimpleNamespace(batch_size=4)))
+        train_loop=SimpleNamespace(dataloader=SimpleNamespace(batch_size=4)))
     try:
         TrainingChecksHook().before_train(runner)
     except ValueError as err:
@@ -511,20 +549,22 @@ def test_one_process_equals_two_processes(tmp_path):
     g = torch.Generator().manual_seed(1)
     feats_q = torch.randn(2, 4, 8, 3, 3, generator=g)
     feats_k = torch.randn(2, 4, 8, 3, 3, generator=g)
-    mp.spawn(_two_process_worker,
-             args=(2, free_port(), str(tmp_path), feats_q, feats_k),
-             nprocs=2)
-    r0, r1 = (torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
-              for r in (0, 1))
+    mp.spawn(
+        _two_process_worker,
+        args=(2, free_port(), str(tmp_path), feats_q, feats_k),
+        nprocs=2)
+    r0, r1 = (
+        torch.load(tmp_path / f'rank{r}.pth', weights_only=False)
+        for r in (0, 1))
     for kind in ('densecl', 'moco'):
-        one, a, b = (_head_steps(kind, 0, 1, feats_q, feats_k), r0[kind],
-                     r1[kind])
+        one, a, b = (_head_steps(kind, 0, 1, feats_q,
+                                 feats_k), r0[kind], r1[kind])
         for step in range(2):
             for term, value in one['losses'][step].items():
                 two = (a['losses'][step][term] + b['losses'][step][term]) / 2
                 assert abs(two - value) < 1e-6, (kind, step, term)
-            assert torch.allclose(a['grads'][step], one['grads'][step],
-                                  atol=1e-6), (kind, step)
+            assert torch.allclose(
+                a['grads'][step], one['grads'][step], atol=1e-6), (kind, step)
             assert torch.equal(a['grads'][step], b['grads'][step])
         assert sorted(one['queues']) == sorted(a['queues']) == (
             ['dense_queue', 'queue'] if kind == 'densecl' else ['queue'])
@@ -541,8 +581,12 @@ def test_one_process_equals_two_processes(tmp_path):
     from mmdense.models.algorithms import DenseCL
     model = DenseCL(
         backbone=dict(type='ResNet', depth=18, base_channels=8),
-        head=dict(type='DenseCLHead', in_channels=64, hid_channels=16,
-                  out_channels=4, queue_len=8))
+        head=dict(
+            type='DenseCLHead',
+            in_channels=64,
+            hid_channels=16,
+            out_channels=4,
+            queue_len=8))
     seen = []
     model.teacher_features = lambda img: seen.append(img) or {'': img}
     x = torch.randn(2, 1)
@@ -561,17 +605,19 @@ def _decon(**kwargs):
     return MODELS.build(cfg)
 
 
-@pytest.mark.parametrize('kwargs,message', [
-    (dict(encoder_loss_weight=1.0),
-     r'DeCon: encoder_loss_weight=1.0 must be in \[0, 1\); with w = 1'),
-    (dict(encoder_loss_weight=-0.1),
-     r'DeCon: encoder_loss_weight=-0.1 must be in \[0, 1\)'),
-    (dict(levels='all'), r"DeCon: levels must be 'single' or 'multi', "
-     r"got 'all'"),
-    (dict(decoder=dict(type='UNet')),
-     r"DeCon: decoder.type 'UNet' is not a registered model; use "
-     r"type='mmdet.FPN'"),
-], ids=['w=1', 'w<0', 'levels', 'decoder'])
+@pytest.mark.parametrize(
+    'kwargs,message', [
+        (dict(encoder_loss_weight=1.0),
+         r'DeCon: encoder_loss_weight=1.0 must be in \[0, 1\); with w = 1'),
+        (dict(encoder_loss_weight=-0.1),
+         r'DeCon: encoder_loss_weight=-0.1 must be in \[0, 1\)'),
+        (dict(levels='all'), r"DeCon: levels must be 'single' or 'multi', "
+         r"got 'all'"),
+        (dict(decoder=dict(type='UNet')),
+         r"DeCon: decoder.type 'UNet' is not a registered model; use "
+         r"type='mmdet.FPN'"),
+    ],
+    ids=['w=1', 'w<0', 'levels', 'decoder'])
 def test_decon_bad_config_is_one_clear_line(kwargs, message):
     with pytest.raises(ValueError, match=message) as err:
         _decon(**kwargs)
@@ -583,8 +629,8 @@ def test_crops_too_small_for_the_stride():
     from mmdense.registry import MODELS
     cfg = Config.fromfile(osp.join(REPO, 'configs/densecl/demo.py')).model
     cfg.backbone.base_channels = 16
-    cfg.head.update(in_channels=128, hid_channels=32, out_channels=16,
-                    queue_len=16)
+    cfg.head.update(
+        in_channels=128, hid_channels=32, out_channels=16, queue_len=16)
     model = MODELS.build(cfg)
     img = torch.randn(2, 3, 32, 32)
     with pytest.raises(ValueError) as err:
@@ -612,8 +658,10 @@ def test_missing_checkpoint_paths_fail_when_the_runner_is_built(tmp_path):
         (dict(pretrained=missing),
          f'pretrained: checkpoint "{missing}" does not exist; set '
          'pretrained=PATH'),
-        (dict(model=dict(backbone=dict(init_cfg=dict(
-            type='Pretrained', checkpoint=missing)))),
+        (dict(
+            model=dict(
+                backbone=dict(
+                    init_cfg=dict(type='Pretrained', checkpoint=missing)))),
          f'model.backbone.init_cfg.checkpoint: checkpoint "{missing}" does '
          'not exist'),
     ]
@@ -632,6 +680,7 @@ def test_explicit_resume_of_a_corrupt_checkpoint_names_it(tmp_path):
     runner = Runner.__new__(Runner)  # only load_or_resume's own checks
     runner._has_loaded, runner._resume, runner._load_from = False, True, \
         str(bad)
-    with pytest.raises(ValueError, match=f'resume: checkpoint "{bad}" is '
-                       'truncated'):
+    with pytest.raises(
+            ValueError, match=f'resume: checkpoint "{bad}" is '
+            'truncated'):
         runner.load_or_resume()

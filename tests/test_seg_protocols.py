@@ -103,31 +103,38 @@ def preprocessor(norm, crop):
         **norm)
 
 
-def train_pipeline(scale, crop, cat_max_ratio=None, photometric=True,
+def train_pipeline(scale,
+                   crop,
+                   cat_max_ratio=None,
+                   photometric=True,
                    reduce_zero_label=False):
     """mmseg 0.x: LoadImageFromFile, LoadAnnotations, Resize(img_scale,
     ratio_range=(0.5, 2.0)) [keep_ratio defaults to True], RandomCrop,
     RandomFlip(prob=0.5), [PhotoMetricDistortion], Normalize, Pad, ..."""
-    ann = (dict(type='LoadAnnotations', reduce_zero_label=True)
-           if reduce_zero_label else dict(type='LoadAnnotations'))
+    ann = (
+        dict(type='LoadAnnotations', reduce_zero_label=True)
+        if reduce_zero_label else dict(type='LoadAnnotations'))
     crop_t = dict(type='RandomCrop', crop_size=crop)
     if cat_max_ratio is not None:
         crop_t['cat_max_ratio'] = cat_max_ratio
     return [
         dict(type='LoadImageFromFile'), ann,
-        dict(type='RandomResize', scale=scale, ratio_range=(0.5, 2.0),
-             keep_ratio=True), crop_t,
+        dict(
+            type='RandomResize',
+            scale=scale,
+            ratio_range=(0.5, 2.0),
+            keep_ratio=True), crop_t,
         dict(type='RandomFlip', prob=0.5)
-    ] + ([dict(type='PhotoMetricDistortion')] if photometric else []) + [
-        dict(type='PackSegInputs')
-    ]
+    ] + ([dict(type='PhotoMetricDistortion')]
+         if photometric else []) + [dict(type='PackSegInputs')]
 
 
 def eval_pipeline(scale, reduce_zero_label=False):
     """mmseg 0.x: MultiScaleFlipAug(img_scale, flip=False, [Resize(
     keep_ratio=True), ...]) -- one scale, no flip."""
-    ann = (dict(type='LoadAnnotations', reduce_zero_label=True)
-           if reduce_zero_label else dict(type='LoadAnnotations'))
+    ann = (
+        dict(type='LoadAnnotations', reduce_zero_label=True)
+        if reduce_zero_label else dict(type='LoadAnnotations'))
     return [
         dict(type='LoadImageFromFile'),
         dict(type='Resize', scale=scale, keep_ratio=True), ann,
@@ -180,7 +187,8 @@ ADE_VAL = dict(
 
 PROTOCOLS = {
     # SLOTCON voc12aug/fcn_d6_r50-d16_513x513_30k_voc12aug_moco.py
-    B + 'fcn-d6_r50-d16_2xb8-30k_voc12aug-513x513.py': dict(
+    B + 'fcn-d6_r50-d16_2xb8-30k_voc12aug-513x513.py':
+    dict(
         backbone=dict(BACKBONE, **D16),  # moco.py:10
         decode_head=dict(D6_HEAD, num_classes=21),  # moco.py:11-12
         auxiliary_head=None,  # moco.py:13
@@ -192,9 +200,11 @@ PROTOCOLS = {
         train_pipeline=train_pipeline((2049, 513), (513, 513),
                                       photometric=False),
         train_datasets=[
-            dict(type='PascalVOCDataset', data_root=VOC_ROOT,
-                 data_prefix=dict(img_path='JPEGImages', seg_map_path=seg),
-                 ann_file=split) for seg, split in VOC_TRAIN
+            dict(
+                type='PascalVOCDataset',
+                data_root=VOC_ROOT,
+                data_prefix=dict(img_path='JPEGImages', seg_map_path=seg),
+                ann_file=split) for seg, split in VOC_TRAIN
         ],
         # pascal_voc12_aug_513x513_moco.py:17-31
         test_pipeline=eval_pipeline((2049, 513)),
@@ -203,15 +213,15 @@ PROTOCOLS = {
         gpus=2,  # SLOTCON README.md:133
         total_batch=16,
         # schedules/schedule_30k_moco.py:2
-        optimizer=dict(type='SGD', lr=0.003, momentum=0.9,
-                       weight_decay=1e-4),
+        optimizer=dict(type='SGD', lr=0.003, momentum=0.9, weight_decay=1e-4),
         lr=step(0.003, [21000, 27000]),  # schedule_30k_moco.py:5
         max_iters=30000,  # schedule_30k_moco.py:7
         checkpoint_interval=3000,  # schedule_30k_moco.py:8
         val_interval=3000,  # schedule_30k_moco.py:9, metric mIoU
     ),
     # SLOTCON cityscapes/fcn_d6_r50-d16_769x769_90k_cityscapes_moco.py
-    B + 'fcn-d6_r50-d16_2xb8-90k_cityscapes-769x769.py': dict(
+    B + 'fcn-d6_r50-d16_2xb8-90k_cityscapes-769x769.py':
+    dict(
         backbone=dict(BACKBONE, **D16),  # moco.py:11
         # moco.py:12-13; num_classes 19 from models/fcn_r50-d8.py:25
         decode_head=dict(D6_HEAD, num_classes=19),
@@ -238,7 +248,8 @@ PROTOCOLS = {
         val_interval=9000,  # schedule_90k_moco.py:9, metric mIoU
     ),
     # SLOTCON ade20k/fcn_r50-d8_512x512_80k_ade20k.py
-    B + 'fcn_r50-d8_4xb4-80k_ade20k-512x512.py': dict(
+    B + 'fcn_r50-d8_4xb4-80k_ade20k-512x512.py':
+    dict(
         backbone=dict(BACKBONE, **D8),  # models/fcn_r50-d8.py:5-16
         decode_head=dict(FCN_HEAD, num_classes=150),  # ade20k.py:5-6
         auxiliary_head=dict(AUX_HEAD, num_classes=150),
@@ -264,7 +275,8 @@ PROTOCOLS = {
         val_interval=8000,  # schedule_80k.py:9, metric mIoU
     ),
     # DENSECL densecl/fcn_r50-d8_512x512_20k_voc12aug.py
-    B + 'fcn_r50-d8_4xb4-20k_voc12aug-512x512.py': dict(
+    B + 'fcn_r50-d8_4xb4-20k_voc12aug-512x512.py':
+    dict(
         backbone=dict(BACKBONE, **D8),  # densecl/fcn_r50-d8.py:6-16
         # densecl/fcn_r50-d8.py:17-42, voc12aug.py:5-6
         decode_head=dict(FCN_HEAD, num_classes=21),
@@ -276,9 +288,11 @@ PROTOCOLS = {
         train_pipeline=train_pipeline((2048, 512), (512, 512),
                                       cat_max_ratio=0.75),
         train_datasets=[
-            dict(type='PascalVOCDataset', data_root=VOC_ROOT,
-                 data_prefix=dict(img_path='JPEGImages', seg_map_path=seg),
-                 ann_file=split) for seg, split in VOC_TRAIN
+            dict(
+                type='PascalVOCDataset',
+                data_root=VOC_ROOT,
+                data_prefix=dict(img_path='JPEGImages', seg_map_path=seg),
+                ann_file=split) for seg, split in VOC_TRAIN
         ],
         test_pipeline=eval_pipeline((2048, 512)),  # pascal_voc12.py:19-33
         val_dataset=VOC_VAL,
@@ -293,7 +307,8 @@ PROTOCOLS = {
         val_interval=2000,  # schedule_20k.py:9, metric mIoU
     ),
     # DENSECL densecl/fcn_r50-d8_769x769_40k_cityscapes.py
-    B + 'fcn_r50-d8_4xb2-40k_cityscapes-769x769.py': dict(
+    B + 'fcn_r50-d8_4xb2-40k_cityscapes-769x769.py':
+    dict(
         backbone=dict(BACKBONE, **D8),  # densecl/fcn_r50-d8.py:6-16
         # densecl/fcn_r50-d8.py:17-42, cityscapes.py:6-8
         decode_head=dict(FCN_HEAD, num_classes=19, align_corners=True),
@@ -372,8 +387,10 @@ def test_model_settings(path):
     assert 'init_cfg' not in model['backbone']
     assert cfg.pretrained is None and cfg.load_from is None
     assert _plain(cfg.custom_hooks) == [
-        dict(type='mmdense.engine.LoadPretrainedHook', groups=['backbone'],
-             decoder_groups=['decode_head.convs'])
+        dict(
+            type='mmdense.engine.LoadPretrainedHook',
+            groups=['backbone'],
+            decoder_groups=['decode_head.convs'])
     ]
 
 
@@ -384,14 +401,15 @@ def test_data_settings(path):
     assert train.batch_size == want['batch_size']
     assert want['batch_size'] * want['gpus'] == want['total_batch']
     # recorded for tools/train.py --auto-scale-lr, which stays opt-in
-    assert _plain(cfg.auto_scale_lr) == dict(
-        base_batch_size=want['total_batch'])
+    assert _plain(
+        cfg.auto_scale_lr) == dict(base_batch_size=want['total_batch'])
     # the header comment tells how many GPUs the protocol runs on
     with open(osp.join(REPO, path)) as f:
         assert f'{want["gpus"]} GPUs' in f.read()
     assert train.sampler.type == 'InfiniteSampler' and train.sampler.shuffle
-    datasets = (train.dataset.datasets
-                if train.dataset.type == 'ConcatDataset' else [train.dataset])
+    datasets = (
+        train.dataset.datasets
+        if train.dataset.type == 'ConcatDataset' else [train.dataset])
     assert len(datasets) == len(want['train_datasets'])
     for ds, want_ds in zip(datasets, want['train_datasets']):
         ds = _plain(ds)
@@ -403,8 +421,8 @@ def test_data_settings(path):
         assert ds.pop('pipeline') == want['test_pipeline']
         assert ds == want['val_dataset']
     for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
-        assert _plain(evaluator) == dict(type='IoUMetric',
-                                         iou_metrics=['mIoU'])
+        assert _plain(evaluator) == dict(
+            type='IoUMetric', iou_metrics=['mIoU'])
 
 
 @pytest.mark.parametrize('path', CONFIGS)
@@ -505,9 +523,8 @@ def test_model_builds_as_the_source_network(path):
     assert model.with_auxiliary_head == (want['auxiliary_head'] is not None)
     assert model.align_corners is wh['align_corners']
     pre = model.data_preprocessor
-    torch.testing.assert_close(
-        pre.mean.flatten(),
-        torch.tensor(want['data_preprocessor']['mean']))
+    torch.testing.assert_close(pre.mean.flatten(),
+                               torch.tensor(want['data_preprocessor']['mean']))
     torch.testing.assert_close(pre.std.flatten(),
                                torch.tensor(want['data_preprocessor']['std']))
     assert pre.channel_conversion  # BGR -> RGB (to_rgb=True)

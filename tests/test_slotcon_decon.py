@@ -13,14 +13,15 @@ from mmdense.registry import MODELS
 def _geometry(n, flip1=False):
     # both views cover the same source box: the overlap is the whole view
     boxes = torch.tensor([[0., 0., 32., 32.]]).expand(n, 4)
-    return dict(boxes=torch.stack([boxes, boxes]),
-                flips=torch.tensor([[False] * n, [flip1] * n]))
+    return dict(
+        boxes=torch.stack([boxes, boxes]),
+        flips=torch.tensor([[False] * n, [flip1] * n]))
 
 
 def _head(**kw):
     torch.manual_seed(0)
-    return SlotConHead(in_channels=6, num_prototypes=5, hid_channels=8,
-                       out_channels=4, **kw)
+    return SlotConHead(
+        in_channels=6, num_prototypes=5, hid_channels=8, out_channels=4, **kw)
 
 
 def test_slot_presence():
@@ -44,8 +45,9 @@ def test_slotcon_losses_match_loop_references():
 
     ref_group, ref_slot = 0., 0.
     outs_s = [head.grouping(head.projector(s[v])) for v in (0, 1)]
-    outs_t = [head.teacher_grouping(head.teacher_projector(t[v]))
-              for v in (0, 1)]
+    outs_t = [
+        head.teacher_grouping(head.teacher_projector(t[v])) for v in (0, 1)
+    ]
     for a, b in ((0, 1), (1, 0)):
         score_s, score_t = outs_s[a][1], outs_t[b][1]
         terms = []
@@ -63,12 +65,13 @@ def test_slotcon_losses_match_loop_references():
         own_t = score_t.argmax(1).flatten(1)
         keys = [(n, k) for n in range(2) for k in range(5)
                 if (own_t[n] == k).any()]
-        key_vecs = torch.stack([F.normalize(slots_t[n, k], dim=0)
-                                for n, k in keys])
+        key_vecs = torch.stack(
+            [F.normalize(slots_t[n, k], dim=0) for n, k in keys])
         queries = [(n, k) for n in range(2) for k in range(5)
                    if (own_s[n] == k).any() and (own_t[n] == k).any()]
-        q_vecs = F.normalize(head.predictor(torch.stack(
-            [slots_s[n, k] for n, k in queries])), dim=1)
+        q_vecs = F.normalize(
+            head.predictor(torch.stack([slots_s[n, k] for n, k in queries])),
+            dim=1)
         terms = []
         for (n, k), qv in zip(queries, q_vecs):
             logits = key_vecs @ qv / 0.2
@@ -86,8 +89,7 @@ def test_slotcon_center_update():
     s = {v: torch.randn(2, 6, 3, 3) for v in (0, 1)}
     t = {v: torch.randn(2, 6, 3, 3) for v in (0, 1)}
     scores = torch.cat([
-        head.teacher_grouping(head.teacher_projector(t[v]))[1]
-        for v in (0, 1)
+        head.teacher_grouping(head.teacher_projector(t[v]))[1] for v in (0, 1)
     ])
     head.loss(s, t, _geometry(2))
     expected = 0.1 * scores.permute(0, 2, 3, 1).reshape(-1, 5).mean(0)
@@ -113,38 +115,52 @@ def _samples(n):
     out = []
     for _ in range(n):
         d = DataSample()
-        d.set_metainfo(dict(view_boxes=[[0, 0, 48, 48], [16, 8, 64, 56]],
-                            view_flips=[False, True],
-                            view_sizes=[(64, 64), (64, 64)],
-                            ori_shape=(64, 64)))
+        d.set_metainfo(
+            dict(
+                view_boxes=[[0, 0, 48, 48], [16, 8, 64, 56]],
+                view_flips=[False, True],
+                view_sizes=[(64, 64), (64, 64)],
+                ori_shape=(64, 64)))
         out.append(d)
     return out
 
 
 BACKBONE = dict(type='ResNet', depth=18, out_indices=(3, ))
-SLOT_HEAD = dict(type='SlotConHead', in_channels=512, num_prototypes=8,
-                 hid_channels=32, out_channels=16)
-FPN = dict(type='mmdet.FPN', in_channels=[64, 128, 256, 512],
-           out_channels=32, num_outs=4, norm_cfg=dict(type='BN'))
+SLOT_HEAD = dict(
+    type='SlotConHead',
+    in_channels=512,
+    num_prototypes=8,
+    hid_channels=32,
+    out_channels=16)
+FPN = dict(
+    type='mmdet.FPN',
+    in_channels=[64, 128, 256, 512],
+    out_channels=32,
+    num_outs=4,
+    norm_cfg=dict(type='BN'))
 
 
 def _decon(**kw):
-    cfg = dict(type='DeCon', backbone=dict(BACKBONE, out_indices=(0, 1, 2, 3)),
-               head=SLOT_HEAD, decoder=FPN)
+    cfg = dict(
+        type='DeCon',
+        backbone=dict(BACKBONE, out_indices=(0, 1, 2, 3)),
+        head=SLOT_HEAD,
+        decoder=FPN)
     cfg.update(kw)
     return MODELS.build(cfg)
 
 
 def test_decon_encoder_term_equals_the_base_method():
     torch.manual_seed(0)
-    slotcon = MODELS.build(dict(type='SlotCon', backbone=BACKBONE,
-                                head=SLOT_HEAD))
+    slotcon = MODELS.build(
+        dict(type='SlotCon', backbone=BACKBONE, head=SLOT_HEAD))
     decon = _decon(encoder_loss_weight=0.3)
-    missing, unexpected = decon.load_state_dict(slotcon.state_dict(),
-                                                strict=False)
+    missing, unexpected = decon.load_state_dict(
+        slotcon.state_dict(), strict=False)
     assert not unexpected
-    assert all(k.startswith(('neck.', 'teacher_decoder.', 'decoder_heads.'))
-               for k in missing)
+    assert all(
+        k.startswith(('neck.', 'teacher_decoder.', 'decoder_heads.'))
+        for k in missing)
     slotcon.max_iters = decon.max_iters = 10
     torch.manual_seed(1)
     inputs = [torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64)]
@@ -171,23 +187,23 @@ def test_decon_rejects_w1_and_bad_levels():
 def test_decon_levels_and_own_heads():
     single, multi = _decon(), _decon(levels='multi')
     assert list(single.level_heads()) == ['enc', 'dec0']
-    assert list(multi.level_heads()) == ['enc', 'dec0', 'dec1', 'dec2',
-                                         'dec3']
+    assert list(multi.level_heads()) == ['enc', 'dec0', 'dec1', 'dec2', 'dec3']
     heads = multi.decoder_heads
     assert len({id(h.grouping.prototypes) for h in heads}) == 4
     assert heads[0].projector.fc0.in_channels == 32  # the FPN's channels
     multi.max_iters = 10
     losses = multi.loss([torch.randn(2, 3, 64, 64)] * 2, _samples(2))
-    assert {k.split('_')[0] for k in losses} == {'enc', 'dec0', 'dec1',
-                                                 'dec2', 'dec3'}
+    assert {k.split('_')[0]
+            for k in losses} == {'enc', 'dec0', 'dec1', 'dec2', 'dec3'}
 
 
 def test_channel_dropout_student_only_res2_to_res4():
     model = _decon(channel_dropout=0.5)
     laterals = model.neck.lateral_convs
     assert [len(m._forward_hooks) for m in laterals] == [1, 1, 1, 0]
-    assert all(len(m._forward_hooks) == 0
-               for m in model.teacher_decoder.lateral_convs)
+    assert all(
+        len(m._forward_hooks) == 0
+        for m in model.teacher_decoder.lateral_convs)
     x = torch.randn(2, 64, 8, 8)
     model.train()
     out = laterals[0](x)
@@ -209,5 +225,5 @@ def test_teacher_moves_once_per_iteration():
     # step 0 of the cosine schedule: m = 0.99 exactly once
     key = 'lateral_convs.0.conv.weight'
     expected = 0.99 * before[key] + 0.01 * model.neck.state_dict()[key]
-    assert torch.allclose(model.teacher_decoder.state_dict()[key], expected,
-                          atol=1e-6)
+    assert torch.allclose(
+        model.teacher_decoder.state_dict()[key], expected, atol=1e-6)

@@ -30,16 +30,18 @@ def test_benchmark_ours_and_mmpretrain_in_one_run(tmp_path):
     log = run_tool([
         BENCH, DENSECL, DECON, MMPRETRAIN_DENSECL, '--device', 'cpu',
         '--batch', '4', '--size', '64', '--iters', '1', '--warmup', '1',
-        '--amp', 'bf16', '--channels-last', '--out', str(out)
-    ], cwd=tmp_path)
+        '--amp', 'bf16', '--channels-last', '--out',
+        str(out)
+    ],
+                   cwd=tmp_path)
     assert 'amp bf16, channels_last True' in log
     assert f'ratios to {DENSECL}' in log and '| data wait |' in log
     data = json.loads(out.read_text())
     assert data['settings']['channels_last'] and \
         data['settings']['amp'] == 'bf16'
     results = data['results']
-    assert [r['config'] for r in results] == [DENSECL, DECON,
-                                              MMPRETRAIN_DENSECL]
+    assert [r['config']
+            for r in results] == [DENSECL, DECON, MMPRETRAIN_DENSECL]
     assert [r['model'] for r in results] == ['DenseCL', 'DeCon', 'DenseCL']
     base = results[0]['s_per_iter']
     for r in results:
@@ -57,13 +59,14 @@ def test_benchmark_loader_with_device_aug_and_data_only(run_dir):
         BENCH, DEVICE_AUG, '--data', 'loader', '--workers', '0', '--batch',
         '4', '--size', '64', '--iters', '2', '--warmup', '1', '--out',
         str(out)
-    ], cwd=run_dir)
+    ],
+                   cwd=run_dir)
     assert 'data loader' in log
     (r, ) = json.loads(out.read_text())['results']
     assert r['ok'] and len(r['data_wait_times']) == 2
     # data wait is part of each iteration's time
-    assert all(0 < w < t for w, t in zip(r['data_wait_times'],
-                                         r['iter_times']))
+    assert all(0 < w < t
+               for w, t in zip(r['data_wait_times'], r['iter_times']))
     assert r['data_wait_fraction'] == pytest.approx(
         sum(r['data_wait_times']) / sum(r['iter_times']))
     out = run_dir / 'data.json'
@@ -71,7 +74,8 @@ def test_benchmark_loader_with_device_aug_and_data_only(run_dir):
         BENCH, DENSECL, '--data-only', '--workers', '0', '--batch', '4',
         '--iters', '2', '--warmup', '1', '--out',
         str(out)
-    ], cwd=run_dir)
+    ],
+                   cwd=run_dir)
     assert '| images/s per worker |' in log
     (r, ) = json.loads(out.read_text())['results']
     assert r['ok'] and r['data_only'] and r['workers'] == 0
@@ -94,10 +98,12 @@ def test_demo_bf16_channels_last_loss_falls(config, synthetic_root, run_dir,
     baseline) does."""
     monkeypatch.chdir(run_dir)  # paths under data/synthetic (CLIP captions)
     for seed in SEEDS:
-        assert_loss_falls(demo_steps(config, synthetic_root, 'fp32', seed),
-                          f'fp32 seed {seed}')
-        assert_loss_falls(demo_steps(config, synthetic_root, 'bf16', seed),
-                          f'bf16 seed {seed}')
+        assert_loss_falls(
+            demo_steps(config, synthetic_root, 'fp32', seed),
+            f'fp32 seed {seed}')
+        assert_loss_falls(
+            demo_steps(config, synthetic_root, 'bf16', seed),
+            f'bf16 seed {seed}')
 
 
 _STEPS_IN_A_PROCESS = """
@@ -116,18 +122,21 @@ with DefaultScope.overwrite_default_scope('mmdense'):
     'configs/relative_loc/demo.py', 'configs/cpcv2/demo.py',
     'configs/patch_order/demo.py'
 ])
-def test_two_processes_give_the_same_losses(config, synthetic_root,
-                                            run_dir):
+def test_two_processes_give_the_same_losses(config, synthetic_root, run_dir):
     """The same seeded demo run in two fresh processes gives the same loss
     sequence (==), in fp32 and in bf16."""
     for precision in ('fp32', 'bf16'):
         runs = []
         for _ in range(2):
             code = _STEPS_IN_A_PROCESS.format(
-                tests=osp.join(REPO, 'tests'), config=config,
-                root=synthetic_root, precision=precision)
-            proc = subprocess.run([sys.executable, '-c', code], cwd=run_dir,
-                                  capture_output=True, text=True,
+                tests=osp.join(REPO, 'tests'),
+                config=config,
+                root=synthetic_root,
+                precision=precision)
+            proc = subprocess.run([sys.executable, '-c', code],
+                                  cwd=run_dir,
+                                  capture_output=True,
+                                  text=True,
                                   timeout=600)
             assert proc.returncode == 0, proc.stderr[-3000:]
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))

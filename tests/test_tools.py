@@ -16,8 +16,9 @@ FAST = [
 
 
 def _losses(log):
-    return [float(v) for v in re.findall(r'Iter\(train\).*? loss: ([\d.]+)',
-                                         log)]
+    return [
+        float(v) for v in re.findall(r'Iter\(train\).*? loss: ([\d.]+)', log)
+    ]
 
 
 def _load(path):
@@ -30,7 +31,8 @@ def test_train_demo_then_resume(run_dir):
         'tools/train.py', DEMO, '--work-dir', work, '--cfg-options',
         'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1', *FAST
-    ], cwd=run_dir)
+    ],
+                   cwd=run_dir)
     losses = _losses(log)
     assert len(losses) == 4 and all(0 < v < 20 for v in losses)
     ckpt = _load(osp.join(work, 'iter_4.pth'))
@@ -38,14 +40,16 @@ def test_train_demo_then_resume(run_dir):
     backbone = {k for k in ckpt['state_dict'] if k.startswith('backbone.')}
     assert 'backbone.conv1.weight' in backbone  # plain ResNet stem
     assert 'backbone.layer4.1.bn2.running_var' in backbone  # ResNet-18
-    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in ckpt['state_dict'].values()
+        if v.is_floating_point())
 
     log = run_tool([
         'tools/train.py', DEMO, '--work-dir', work, '--resume',
         '--cfg-options', 'train_cfg.max_iters=6',
         'default_hooks.logger.interval=1', *FAST
-    ], cwd=run_dir)
+    ],
+                   cwd=run_dir)
     assert 'resumed epoch: 0, iter: 4' in log
     assert re.search(r'Iter\(train\) \[5/6\]', log)
     assert not re.search(r'Iter\(train\) \[1/6\]', log)
@@ -55,10 +59,10 @@ def test_train_demo_then_resume(run_dir):
 def test_train_amp_on_cpu_uses_bf16_autocast(run_dir):
     work = str(run_dir / 'work')
     log = run_tool([
-        'tools/train.py', DEMO, '--amp', '--work-dir', work,
-        '--cfg-options', 'train_cfg.max_iters=2',
-        'default_hooks.logger.interval=1', *FAST
-    ], cwd=run_dir)
+        'tools/train.py', DEMO, '--amp', '--work-dir', work, '--cfg-options',
+        'train_cfg.max_iters=2', 'default_hooks.logger.interval=1', *FAST
+    ],
+                   cwd=run_dir)
     assert 'CPUAmpOptimWrapper (bf16 autocast on CPU)' in log
     assert len(_losses(log)) == 2
 
@@ -69,7 +73,8 @@ def test_train_amp_fp16_on_cpu_scales_the_loss(run_dir):
         'tools/train.py', DEMO, '--amp', 'fp16', '--work-dir', work,
         '--cfg-options', 'train_cfg.max_iters=2',
         'default_hooks.logger.interval=1', *FAST
-    ], cwd=run_dir)
+    ],
+                   cwd=run_dir)
     assert 'CPUAmpOptimWrapper (fp16 autocast on CPU, dynamic loss ' \
         'scaling)' in log
     assert len(_losses(log)) == 2
@@ -82,10 +87,11 @@ def test_dist_train_two_cpu_processes(run_dir, config):
     # DenseCL: queues gathered, shuffle-BN; DeCon: SyncBN -> BN under gloo
     work = str(run_dir / 'work')
     log = run_tool([
-        'tools/dist_train.sh', osp.join(REPO, config), '2', '--work-dir', work,
-        '--cfg-options', 'train_cfg.max_iters=4',
-        'default_hooks.logger.interval=1', *FAST
-    ], cwd=run_dir)
+        'tools/dist_train.sh',
+        osp.join(REPO, config), '2', '--work-dir', work, '--cfg-options',
+        'train_cfg.max_iters=4', 'default_hooks.logger.interval=1', *FAST
+    ],
+                   cwd=run_dir)
     assert 'Distributed training: True' in log
     assert 'CPUDistributedDataParallel' in log
     assert len(_losses(log)) == 4  # rank 0 logs
@@ -101,9 +107,11 @@ def test_mmdet_mask_rcnn_smoke_train_eval_and_test(run_dir):
     for key in ('coco/bbox_mAP', 'coco/segm_mAP'):
         assert re.search(key + r': [\d.]+', log), key
     out = run_tool([
-        'tools/test.py', cfg, osp.join(work, 'iter_4.pth'), '--work-dir',
+        'tools/test.py', cfg,
+        osp.join(work, 'iter_4.pth'), '--work-dir',
         str(run_dir / 'test')
-    ], cwd=run_dir)
+    ],
+                   cwd=run_dir)
     assert "'coco/bbox_mAP'" in out and "'coco/segm_mAP'" in out
 
 

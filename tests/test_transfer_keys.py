@@ -10,17 +10,21 @@ from mmengine.registry import DefaultScope
 
 from mmdense.engine import TransferMetaHook
 from mmdense.registry import MODELS
-from mmdense.utils.transfer import extract_transfer_weights
+from mmdense.weights import extract_transfer_weights
 
-SMALL_HEAD = dict(type='SlotConHead', in_channels=2048, num_prototypes=4,
-                  hid_channels=16, out_channels=8)
+SMALL_HEAD = dict(
+    type='SlotConHead',
+    in_channels=2048,
+    num_prototypes=4,
+    hid_channels=16,
+    out_channels=8)
 R50 = dict(type='ResNet', depth=50, out_indices=(0, 1, 2, 3))
 
 
 def _checkpoint(model):
     ckpt = dict(state_dict=model.state_dict(), meta={})
-    TransferMetaHook().before_save_checkpoint(SimpleNamespace(model=model),
-                                              ckpt)
+    TransferMetaHook().before_save_checkpoint(
+        SimpleNamespace(model=model), ckpt)
     return ckpt
 
 
@@ -42,11 +46,17 @@ def _load(model, weights, groups):
 
 
 def test_decon_fpn_teacher_loads_into_mask_rcnn():
-    decon = MODELS.build(dict(
-        type='DeCon', backbone=R50, head=SMALL_HEAD,
-        decoder=dict(type='mmdet.FPN', in_channels=[256, 512, 1024, 2048],
-                     out_channels=256, num_outs=4,
-                     norm_cfg=dict(type='BN', requires_grad=True))))
+    decon = MODELS.build(
+        dict(
+            type='DeCon',
+            backbone=R50,
+            head=SMALL_HEAD,
+            decoder=dict(
+                type='mmdet.FPN',
+                in_channels=[256, 512, 1024, 2048],
+                out_channels=256,
+                num_outs=4,
+                norm_cfg=dict(type='BN', requires_grad=True))))
     with torch.no_grad():  # make the teacher differ from the student
         for p in decon.teacher_backbone.parameters():
             p.add_(1.)
@@ -68,12 +78,19 @@ def test_decon_fpn_teacher_loads_into_mask_rcnn():
 
 
 def test_decon_fcn_decoder_loads_into_fcn_convs_not_the_classifier():
-    decon = MODELS.build(dict(
-        type='DeCon', backbone=R50, head=SMALL_HEAD,
-        decoder=dict(type='FCNDecoder', in_channels=2048, channels=512,
-                     dilation=1, norm_cfg=dict(type='BN',
-                                               requires_grad=True)),
-        decoder_key='decode_head', transfer='student'))
+    decon = MODELS.build(
+        dict(
+            type='DeCon',
+            backbone=R50,
+            head=SMALL_HEAD,
+            decoder=dict(
+                type='FCNDecoder',
+                in_channels=2048,
+                channels=512,
+                dilation=1,
+                norm_cfg=dict(type='BN', requires_grad=True)),
+            decoder_key='decode_head',
+            transfer='student'))
     weights = extract_transfer_weights(_checkpoint(decon))
     assert not any('conv_seg' in k for k in weights)
     assert {k.split('.')[0] for k in weights} == {'backbone', 'decode_head'}
@@ -88,14 +105,20 @@ def test_decon_fcn_decoder_loads_into_fcn_convs_not_the_classifier():
 
 
 def test_encoder_only_checkpoint_has_no_decoder():
-    model = MODELS.build(dict(type='DenseCL', backbone=dict(
-        type='ResNet', depth=18, out_indices=(3, )), head=dict(
-            type='DenseCLHead', in_channels=512, hid_channels=8,
-            out_channels=4, queue_len=8)))
+    model = MODELS.build(
+        dict(
+            type='DenseCL',
+            backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+            head=dict(
+                type='DenseCLHead',
+                in_channels=512,
+                hid_channels=8,
+                out_channels=4,
+                queue_len=8)))
     ckpt = _checkpoint(model)
     assert ckpt['meta']['transfer']['source'] == 'student'
-    assert {k.split('.')[0] for k in extract_transfer_weights(ckpt)} == {
-        'backbone'}
+    assert {k.split('.')[0]
+            for k in extract_transfer_weights(ckpt)} == {'backbone'}
     with pytest.raises(ValueError, match='not available'):
         extract_transfer_weights(ckpt, source='teacher_decoder')
 
@@ -103,14 +126,19 @@ def test_encoder_only_checkpoint_has_no_decoder():
 def test_exporter_cli_writes_weights_only_file(run_dir):
     work = str(run_dir / 'work')
     run_tool([
-        'tools/train.py', osp.join(REPO, 'configs/decon/demo.py'),
-        '--work-dir', work, '--cfg-options', 'train_cfg.max_iters=2',
-        'train_dataloader.num_workers=0',
+        'tools/train.py',
+        osp.join(REPO,
+                 'configs/decon/demo.py'), '--work-dir', work, '--cfg-options',
+        'train_cfg.max_iters=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=0'
-    ], cwd=run_dir)
+    ],
+             cwd=run_dir)
     out = str(run_dir / 'export.pth')
-    log = run_tool(['tools/model_converters/extract_transfer_weights.py',
-                    osp.join(work, 'iter_2.pth'), out], cwd=run_dir)
+    log = run_tool([
+        'tools/model_converters/extract_transfer_weights.py',
+        osp.join(work, 'iter_2.pth'), out
+    ],
+                   cwd=run_dir)
     assert "groups ['backbone', 'neck']" in log
     exported = torch.load(out, weights_only=True)  # plain tensors
     assert exported['meta']['source'] == 'teacher'

@@ -8,17 +8,19 @@ from conftest import REPO, run_tool
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmdense.engine.pretrained import PretrainedLoadError, load_pretrained
+from mmdense.weights import PretrainedLoadError, load_pretrained
 
-FAST = ['train_cfg.max_iters=2', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=0']
+FAST = [
+    'train_cfg.max_iters=2', 'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=0'
+]
 
 
 def build(config, **overrides):
     cfg = Config.fromfile(osp.join(REPO, config))
     cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
-    registry = __import__(f'{cfg.default_scope}.registry',
-                          fromlist=['MODELS']).MODELS
+    registry = __import__(
+        f'{cfg.default_scope}.registry', fromlist=['MODELS']).MODELS
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         return registry.build(cfg.model)
 
@@ -32,12 +34,18 @@ def demo_exports(tmp_path_factory, synthetic_root):
     os.symlink(synthetic_root, work / 'data' / 'synthetic')
     out = {}
     for name in ('demo', 'demo_fcn'):
-        run_tool(['tools/train.py', osp.join(REPO, f'configs/decon/{name}.py'),
-                  '--work-dir', str(work / name), '--cfg-options', *FAST],
+        run_tool([
+            'tools/train.py',
+            osp.join(REPO, f'configs/decon/{name}.py'), '--work-dir',
+            str(work / name), '--cfg-options', *FAST
+        ],
                  cwd=work)
         out[name] = str(work / f'{name}.pth')
-        run_tool(['tools/model_converters/extract_transfer_weights.py',
-                  str(work / name / 'iter_2.pth'), out[name]], cwd=work)
+        run_tool([
+            'tools/model_converters/extract_transfer_weights.py',
+            str(work / name / 'iter_2.pth'), out[name]
+        ],
+                 cwd=work)
     return out
 
 
@@ -54,8 +62,8 @@ def _assert_equal_groups(model, path, groups):
 def test_decon_fpn_into_mask_rcnn_tensor_by_tensor(demo_exports):
     detector = build(
         'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py')
-    report = load_pretrained(detector, demo_exports['demo'],
-                             groups=('backbone', 'neck'))
+    report = load_pretrained(
+        detector, demo_exports['demo'], groups=('backbone', 'neck'))
     assert report == {'backbone': '120/120 tensors', 'neck': '48/48 tensors'}
     _assert_equal_groups(detector, demo_exports['demo'], ('backbone', 'neck'))
 
@@ -64,8 +72,10 @@ def test_decon_fcn_into_fcn_convs_tensor_by_tensor(demo_exports):
     segmentor = build(
         'configs/benchmarks/synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py')
     classifier = segmentor.decode_head.conv_seg.weight.clone()
-    load_pretrained(segmentor, demo_exports['demo_fcn'],
-                    groups=('backbone', 'decode_head.convs'))
+    load_pretrained(
+        segmentor,
+        demo_exports['demo_fcn'],
+        groups=('backbone', 'decode_head.convs'))
     _assert_equal_groups(segmentor, demo_exports['demo_fcn'],
                          ('backbone', 'decode_head.convs'))
     assert torch.equal(segmentor.decode_head.conv_seg.weight, classifier)
@@ -74,17 +84,20 @@ def test_decon_fcn_into_fcn_convs_tensor_by_tensor(demo_exports):
 def test_encoder_only_checkpoint_asked_for_a_decoder(demo_exports):
     detector = build(
         'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py')
-    with pytest.raises(PretrainedLoadError,
-                       match='"neck": the checkpoint has no key starting '
-                       'with "neck."'):
-        load_pretrained(detector, demo_exports['demo_fcn'],
-                        groups=('backbone', 'neck'))
+    with pytest.raises(
+            PretrainedLoadError,
+            match='"neck": the checkpoint has no key starting '
+            'with "neck."'):
+        load_pretrained(
+            detector, demo_exports['demo_fcn'], groups=('backbone', 'neck'))
 
 
 def test_wrong_prefix_and_v1c_stem_are_errors(demo_exports, tmp_path):
     weights = torch.load(demo_exports['demo'], weights_only=True)
-    renamed = {k.replace('backbone.', 'encoder.'): v
-               for k, v in weights['state_dict'].items()}
+    renamed = {
+        k.replace('backbone.', 'encoder.'): v
+        for k, v in weights['state_dict'].items()
+    }
     bad = str(tmp_path / 'renamed.pth')
     torch.save(dict(state_dict=renamed), bad)
     detector = build(
@@ -100,8 +113,11 @@ def test_wrong_prefix_and_v1c_stem_are_errors(demo_exports, tmp_path):
     assert 'backbone.stem.0.weight' in str(err.value)
     assert 'backbone.conv1.weight' in str(err.value)
     # the explicit opt-in loads what matches
-    report = load_pretrained(v1c, demo_exports['demo_fcn'],
-                             groups=('backbone', ), allow_partial=True)
+    report = load_pretrained(
+        v1c,
+        demo_exports['demo_fcn'],
+        groups=('backbone', ),
+        allow_partial=True)
     assert report['backbone'].endswith('tensors')
 
 
@@ -114,7 +130,9 @@ def test_c4_maps_res5_into_the_shared_head(tmp_path):
     c4 = build('configs/benchmarks/mmdet/'
                'faster-rcnn_r50-syncbn-c4_ms-24k_voc0712.py')
     report = load_pretrained(
-        c4, path, groups=('backbone', 'roi_head.shared_head.layer4'),
+        c4,
+        path,
+        groups=('backbone', 'roi_head.shared_head.layer4'),
         key_map={'backbone.layer4.': 'roi_head.shared_head.layer4.'})
     n = len(resnet.layer4.state_dict())
     assert report['roi_head.shared_head.layer4'] == f'{n}/{n} tensors'
@@ -129,23 +147,26 @@ def test_a_training_checkpoint_is_not_taken_as_weights(tmp_path):
 
     from mmdense.utils import CheckpointError, save_checkpoint_file
     path = str(tmp_path / 'train.pth')
-    meta = dict(transfer=dict(source='student',
-                              student={'backbone.': 'backbone.'}))
+    meta = dict(
+        transfer=dict(source='student', student={'backbone.': 'backbone.'}))
     # an mmdense training checkpoint (weights-only today): export first
-    save_checkpoint_file(dict(state_dict={}, meta=meta, message_hub={}),
-                         path)
-    with pytest.raises(PretrainedLoadError, match=re.escape(
-            f'{path} is a pre-training checkpoint (student and teacher '
-            'weights under their pre-training names): export the weights '
-            'that transfer first with tools/model_converters/'
-            f'export_weights.py {path} OUT.pth and load OUT.pth.')):
+    save_checkpoint_file(dict(state_dict={}, meta=meta, message_hub={}), path)
+    with pytest.raises(
+            PretrainedLoadError,
+            match=re.escape(
+                f'{path} is a pre-training checkpoint (student and teacher '
+                'weights under their pre-training names): export the weights '
+                'that transfer first with tools/model_converters/'
+                f'export_weights.py {path} OUT.pth and load OUT.pth.')):
         load_pretrained(torch.nn.Linear(1, 1), path)
     # one with pickled mmengine objects (stock mmengine, older mmdense):
     # refused, and the exporter's --trust is named
-    torch.save(dict(state_dict={}, meta=meta,
-                    message_hub=HistoryBuffer()), path)
-    with pytest.raises(CheckpointError, match=re.escape(
-            f'refused to load {path}: it was written by stock mmengine') +
+    torch.save(
+        dict(state_dict={}, meta=meta, message_hub=HistoryBuffer()), path)
+    with pytest.raises(
+            CheckpointError,
+            match=re.escape(
+                f'refused to load {path}: it was written by stock mmengine') +
             '.*' + re.escape(f'export_weights.py {path} OUT.pth --trust')):
         load_pretrained(torch.nn.Linear(1, 1), path)
 
@@ -153,9 +174,10 @@ def test_a_training_checkpoint_is_not_taken_as_weights(tmp_path):
 def _with_init_cfgs(init_cfgs):
     """The synthetic Mask R-CNN, built with ``init_cfgs`` set as a user
     edits a stock config, then initialised."""
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/benchmarks/synthetic/'
-        'mask-rcnn_r18-fpn_synthetic-coco.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/benchmarks/synthetic/'
+            'mask-rcnn_r18-fpn_synthetic-coco.py'))
     for group, init_cfg in init_cfgs.items():
         cfg.model[group].init_cfg = init_cfg
     from mmdet.registry import MODELS
@@ -192,19 +214,22 @@ def test_stock_init_cfg_with_the_printed_prefix_loads_n_of_n(demo_exports):
                            weights['backbone.conv1.weight'])
 
 
-@pytest.mark.parametrize('export,decoder_groups', [
-    ('demo', ['decode_head.convs']),  # an FPN export into an FCN benchmark
-    ('demo_fcn', ['neck']),  # an FCN export into Mask R-CNN
-])
+@pytest.mark.parametrize(
+    'export,decoder_groups',
+    [
+        ('demo', ['decode_head.convs']),  # an FPN export into an FCN benchmark
+        ('demo_fcn', ['neck']),  # an FCN export into Mask R-CNN
+    ])
 def test_a_decoder_of_the_wrong_kind_is_an_error(demo_exports, export,
                                                  decoder_groups):
     from mmdense.engine import LoadPretrainedHook
     weights = torch.load(demo_exports[export], weights_only=True)
     weights = weights['state_dict']
     hook = LoadPretrainedHook(decoder_groups=decoder_groups)
-    with pytest.raises(PretrainedLoadError,
-                       match='the checkpoint has a decoder this model does '
-                       'not take'):
+    with pytest.raises(
+            PretrainedLoadError,
+            match='the checkpoint has a decoder this model does '
+            'not take'):
         hook._groups(weights, 'auto')
     assert hook._groups(weights, False) == ('backbone', )  # explicit: fine
 
@@ -214,27 +239,30 @@ def test_a_dropped_loader_hook_fails_the_run(demo_exports, tmp_path):
     LoadPretrainedHook: with ``pretrained`` set, building the Runner fails
     instead of training from random init."""
     from mmdense.engine import Runner
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/benchmarks/synthetic/'
-        'mask-rcnn_r18-fpn_synthetic-coco.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/benchmarks/synthetic/'
+            'mask-rcnn_r18-fpn_synthetic-coco.py'))
     cfg.work_dir = str(tmp_path)
     cfg.pretrained = demo_exports['demo']
     cfg.custom_hooks = []
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        with pytest.raises(ValueError,
-                           match='no LoadPretrainedHook is registered'):
+        with pytest.raises(
+                ValueError, match='no LoadPretrainedHook is registered'):
             Runner.from_cfg(cfg)
 
 
-@pytest.mark.parametrize('config,change', [
-    # mmseg's model.pretrained = an mmdense export (keys keep `backbone.`)
-    ('configs/benchmarks/synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py',
-     lambda cfg, path: cfg.model.update(pretrained=path)),
-    # a stock init_cfg without prefix=
-    ('configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py',
-     lambda cfg, path: cfg.model.backbone.update(
-         init_cfg=dict(type='Pretrained', checkpoint=path))),
-])
+@pytest.mark.parametrize(
+    'config,change',
+    [
+        # mmseg's model.pretrained = an mmdense export (keys keep `backbone.`)
+        ('configs/benchmarks/synthetic/fcn-d6_r18-d16_synthetic-voc12aug.py',
+         lambda cfg, path: cfg.model.update(pretrained=path)),
+        # a stock init_cfg without prefix=
+        ('configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py',
+         lambda cfg, path: cfg.model.backbone.update(
+             init_cfg=dict(type='Pretrained', checkpoint=path))),
+    ])
 def test_an_init_cfg_that_would_load_nothing_fails_the_run(
         demo_exports, tmp_path, config, change):
     from mmdense.engine import Runner
@@ -249,8 +277,8 @@ def test_an_init_cfg_that_would_load_nothing_fails_the_run(
     assert f'{path} (prefix=None) matches none of its' in message
     assert "add prefix='backbone.' to its init_cfg" in message
     # with the prefix the exporter prints, the run builds
-    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=path,
-                                       prefix='backbone.')
+    cfg.model.backbone.init_cfg = dict(
+        type='Pretrained', checkpoint=path, prefix='backbone.')
     cfg.model.pop('pretrained', None)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         Runner.from_cfg(cfg)

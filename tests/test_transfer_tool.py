@@ -5,22 +5,32 @@ import os.path as osp
 
 from conftest import REPO, run_tool
 
-SEG = osp.join(REPO, 'configs/benchmarks/synthetic/'
-               'fcn-d6_r18-d16_synthetic-voc12aug.py')
+SEG = osp.join(
+    REPO, 'configs/benchmarks/synthetic/'
+    'fcn-d6_r18-d16_synthetic-voc12aug.py')
 TINY = ['--cfg-options', 'train_cfg.max_iters=3', 'train_cfg.val_interval=3']
 
 
 def test_transfer_table_random_vs_decon(run_dir):
     # a real DeCon (FCN decoder) pre-training checkpoint
-    run_tool(['tools/train.py', osp.join(REPO, 'configs/decon/demo_fcn.py'),
-              '--work-dir', 'pre', '--cfg-options', 'train_cfg.max_iters=2',
-              'train_dataloader.num_workers=0',
-              'train_dataloader.persistent_workers=0'], cwd=run_dir)
-    out = run_tool(['tools/transfer.py', '--random-init', '--benchmarks',
-                    SEG, '--seeds', '0', '1', *TINY], cwd=run_dir)
+    run_tool([
+        'tools/train.py',
+        osp.join(REPO, 'configs/decon/demo_fcn.py'), '--work-dir', 'pre',
+        '--cfg-options', 'train_cfg.max_iters=2',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=0'
+    ],
+             cwd=run_dir)
+    out = run_tool([
+        'tools/transfer.py', '--random-init', '--benchmarks', SEG, '--seeds',
+        '0', '1', *TINY
+    ],
+                   cwd=run_dir)
     assert 'random' in out
-    out = run_tool(['tools/transfer.py', '--checkpoint', 'pre/iter_2.pth',
-                    '--name', 'decon', '--benchmarks', SEG, *TINY],
+    out = run_tool([
+        'tools/transfer.py', '--checkpoint', 'pre/iter_2.pth', '--name',
+        'decon', '--benchmarks', SEG, *TINY
+    ],
                    cwd=run_dir)
     work = run_dir / 'work_dirs' / 'transfer'
     for ext in ('md', 'csv', 'json', 'png'):
@@ -59,24 +69,34 @@ def test_transfer_table_random_vs_decon(run_dir):
     save_checkpoint_file(other, str(run_dir / 'other.pth'))
     import subprocess
     import sys
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/transfer.py'), '--checkpoint',
-         'other.pth', '--name', 'decon', '--benchmarks', SEG, *TINY],
-        cwd=run_dir, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools/transfer.py'), '--checkpoint', 'other.pth',
+        '--name', 'decon', '--benchmarks', SEG, *TINY
+    ],
+                          cwd=run_dir,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     assert proc.returncode != 0
     assert '--name decon already holds runs fine-tuned from' in proc.stderr
     assert '--allow-mixed-weights' in proc.stderr
     # re-running skips finished runs and keeps both rows
-    again = run_tool(['tools/transfer.py', '--random-init', '--benchmarks',
-                      SEG, '--seeds', '0', '1', *TINY], cwd=run_dir)
+    again = run_tool([
+        'tools/transfer.py', '--random-init', '--benchmarks', SEG, '--seeds',
+        '0', '1', *TINY
+    ],
+                     cwd=run_dir)
     assert again.count('done, skipped') == 2
     assert '| decon |' in (work / 'results.md').read_text()
 
     # frozen-feature probes of the same weights (tools/analysis_tools/
     # dense_probe.py, no fine-tuning): C5 and the DeCon FCN decoder
-    run_tool(['tools/transfer.py', '--checkpoint', 'pre/iter_2.pth',
-              '--name', 'decon', '--suite', 'synthetic-probe',
-              'synthetic-probe-dec'], cwd=run_dir)
+    run_tool([
+        'tools/transfer.py', '--checkpoint', 'pre/iter_2.pth', '--name',
+        'decon', '--suite', 'synthetic-probe', 'synthetic-probe-dec'
+    ],
+             cwd=run_dir)
     probes = work / 'runs' / 'decon'
     enc = (probes / 'probe_r18-d16_synthetic-voc12aug' / 'seed0' / 'probe' /
            'probe.log').read_text()
@@ -93,12 +113,21 @@ def test_transfer_table_random_vs_decon(run_dir):
     # rather than probing random convs
     enc_only = run_dir / 'enc_only.pth'
     save_checkpoint_file(
-        dict(state_dict={k: v for k, v in other['state_dict'].items()
-                         if k.startswith('backbone.')}), str(enc_only))
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools/transfer.py'), '--checkpoint',
-         str(enc_only), '--name', 'enc', '--suite', 'synthetic-probe-dec'],
-        cwd=run_dir, capture_output=True, text=True, timeout=300)
+        dict(
+            state_dict={
+                k: v
+                for k, v in other['state_dict'].items()
+                if k.startswith('backbone.')
+            }), str(enc_only))
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools/transfer.py'), '--checkpoint',
+        str(enc_only), '--name', 'enc', '--suite', 'synthetic-probe-dec'
+    ],
+                          cwd=run_dir,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     assert proc.returncode != 0
     log = (work / 'runs' / 'enc' / 'probe-dec_r18-d16_synthetic-voc12aug' /
            'seed0' / 'train.log').read_text()
@@ -107,8 +136,11 @@ def test_transfer_table_random_vs_decon(run_dir):
 
 
 def test_train_fraction_uses_a_fixed_subset(run_dir):
-    run_tool(['tools/transfer.py', '--random-init', '--benchmarks', SEG,
-              '--train-fraction', '0.25', *TINY], cwd=run_dir)
+    run_tool([
+        'tools/transfer.py', '--random-init', '--benchmarks', SEG,
+        '--train-fraction', '0.25', *TINY
+    ],
+             cwd=run_dir)
     cfg = (run_dir / 'work_dirs' / 'transfer' / 'runs' / 'random@0.25' /
            'fcn-d6_r18-d16_synthetic-voc12aug' / 'seed0' /
            'config.py').read_text()

@@ -46,15 +46,20 @@ def test_folder_scan_is_recursive_sorted_and_indexed(image_folder):
 def test_file_list_and_coco_json(image_folder):
     (image_folder / 'list.txt').write_text('sub/c.JPG\n\nb.jpg\n')
     ds = UnlabeledImageDataset(
-        data_root=str(image_folder), ann_file='list.txt',
+        data_root=str(image_folder),
+        ann_file='list.txt',
         data_prefix=dict(img_path='imgs'))
     assert [osp.basename(p) for p in _paths(ds)] == ['c.JPG', 'b.jpg']
-    coco = dict(images=[dict(id=7, file_name='a.png', width=12, height=10)],
-                annotations=[], categories=[])
+    coco = dict(
+        images=[dict(id=7, file_name='a.png', width=12, height=10)],
+        annotations=[],
+        categories=[])
     (image_folder / 'ann.json').write_text(json.dumps(coco))
     ds = UnlabeledImageDataset(
-        data_root=str(image_folder), ann_file='ann.json',
-        data_prefix=dict(img_path='imgs'), pipeline=LOAD)
+        data_root=str(image_folder),
+        ann_file='ann.json',
+        data_prefix=dict(img_path='imgs'),
+        pipeline=LOAD)
     assert len(ds) == 1 and ds[0]['img'].shape == (10, 12, 3)
 
 
@@ -63,14 +68,16 @@ def test_several_sources_coco_plus_style(image_folder):
     (image_folder / 'ann.json').write_text(json.dumps(coco))
     ds = UnlabeledImageDataset(
         data_root=str(image_folder),
-        sources=[dict(ann_file='ann.json', img_path='imgs'),
-                 dict(img_path='imgs/sub')])
+        sources=[
+            dict(ann_file='ann.json', img_path='imgs'),
+            dict(img_path='imgs/sub')
+        ])
     rel = [osp.relpath(p, image_folder) for p in _paths(ds)]
     assert rel == ['imgs/a.png', 'imgs/sub/c.JPG', 'imgs/sub/deeper/d.jpeg']
     assert [d['sample_idx'] for d in _infos(ds)] == [0, 1, 2]
     with pytest.raises(FileNotFoundError, match='nowhere'):
-        UnlabeledImageDataset(data_root=str(image_folder),
-                              sources=[dict(img_path='nowhere')])
+        UnlabeledImageDataset(
+            data_root=str(image_folder), sources=[dict(img_path='nowhere')])
 
 
 def test_missing_root_names_the_path(tmp_path):
@@ -82,15 +89,16 @@ def test_missing_root_names_the_path(tmp_path):
 def test_empty_folder_is_an_error(tmp_path):
     os.makedirs(tmp_path / 'empty')
     with pytest.raises(ValueError, match='no images found'):
-        UnlabeledImageDataset(data_prefix=dict(img_path=str(tmp_path /
-                                                            'empty')))
+        UnlabeledImageDataset(
+            data_prefix=dict(img_path=str(tmp_path / 'empty')))
 
 
 def test_bad_json_names_the_file(tmp_path):
     (tmp_path / 'x.json').write_text('{"annotations": []}')
     with pytest.raises(ValueError, match='x.json'):
-        UnlabeledImageDataset(ann_file=str(tmp_path / 'x.json'),
-                              data_prefix=dict(img_path=str(tmp_path)))
+        UnlabeledImageDataset(
+            ann_file=str(tmp_path / 'x.json'),
+            data_prefix=dict(img_path=str(tmp_path)))
 
 
 def _corrupt(image_folder):
@@ -102,8 +110,10 @@ def _corrupt(image_folder):
 def test_corrupt_jpeg_is_skipped_and_counted(image_folder):
     bad = _corrupt(image_folder)
     ds = UnlabeledImageDataset(
-        data_root=str(image_folder), data_prefix=dict(img_path='imgs'),
-        pipeline=LOAD, skip_unreadable=True)
+        data_root=str(image_folder),
+        data_prefix=dict(img_path='imgs'),
+        pipeline=LOAD,
+        skip_unreadable=True)
     bad_idx = _paths(ds).index(bad)
     for _ in range(3):
         sample = ds[bad_idx]  # refetches a readable image instead
@@ -116,7 +126,8 @@ def test_corrupt_jpeg_is_skipped_and_counted(image_folder):
 def test_corrupt_jpeg_without_the_option_raises_with_path(image_folder):
     bad = _corrupt(image_folder)
     ds = UnlabeledImageDataset(
-        data_root=str(image_folder), data_prefix=dict(img_path='imgs'),
+        data_root=str(image_folder),
+        data_prefix=dict(img_path='imgs'),
         pipeline=LOAD)
     bad_idx = _paths(ds).index(bad)
     with pytest.raises(Exception, match='b.jpg'):

@@ -12,9 +12,9 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope
 
-from mmdense.models.utils import (align_to_overlap, cell_centers, match_cells,
-                                  overlap_coords, views_geometry)
 from mmdense.registry import DATASETS, MODELS, TRANSFORMS
+from mmdense.structures import (align_to_overlap, cell_centers, match_cells,
+                                overlap_coords, views_geometry)
 
 
 @pytest.fixture(autouse=True)
@@ -86,8 +86,8 @@ def test_views_are_the_recorded_crops(backend, interpolation, margin, tol):
 def test_crop_samples_like_mmpretrain_random_resized_crop():
     img = np.random.RandomState(0).randint(0, 255, (50, 70, 3), np.uint8)
     ours = TRANSFORMS.build(dict(type='RandomResizedCropWithBox', scale=16))
-    theirs = TRANSFORMS.build(dict(type='mmpretrain.RandomResizedCrop',
-                                   scale=16))
+    theirs = TRANSFORMS.build(
+        dict(type='mmpretrain.RandomResizedCrop', scale=16))
     for seed in range(5):
         np.random.seed(seed)
         a = ours(dict(img=img.copy()))
@@ -101,15 +101,23 @@ def test_crop_samples_like_mmpretrain_random_resized_crop():
 
 
 @pytest.mark.parametrize('bad', [
-    [dict(type='RandomResizedCropWithBox', scale=8),
-     dict(type='Resize', scale=8)],
+    [
+        dict(type='RandomResizedCropWithBox', scale=8),
+        dict(type='Resize', scale=8)
+    ],
     [dict(type='mmpretrain.RandomResizedCrop', scale=8)],
-    [dict(type='RandomFlip', prob=0.5),
-     dict(type='RandomResizedCropWithBox', scale=8)],
-    [dict(type='RandomResizedCropWithBox', scale=8),
-     dict(type='RandomFlip', prob=0.5, direction='vertical')],
-    [dict(type='RandomResizedCropWithBox', scale=8),
-     dict(type='RandomApply', transforms=[dict(type='Rotate', angle=30.)])],
+    [
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='RandomResizedCropWithBox', scale=8)
+    ],
+    [
+        dict(type='RandomResizedCropWithBox', scale=8),
+        dict(type='RandomFlip', prob=0.5, direction='vertical')
+    ],
+    [
+        dict(type='RandomResizedCropWithBox', scale=8),
+        dict(type='RandomApply', transforms=[dict(type='Rotate', angle=30.)])
+    ],
 ])
 def test_unknown_geometric_transforms_are_refused(bad):
     with pytest.raises(ValueError, match='RandomResizedCropWithBox'):
@@ -133,8 +141,11 @@ class Tint(BaseTransform):
 
 def test_photometric_transforms_known_or_declared():
     crop = dict(type='RandomResizedCropWithBox', scale=8)
-    multi_view([crop, dict(type='Posterize', bits=4),
-                dict(type='Brightness', magnitude=0.1)])
+    multi_view([
+        crop,
+        dict(type='Posterize', bits=4),
+        dict(type='Brightness', magnitude=0.1)
+    ])
     with pytest.raises(ValueError, match=r"transforms=\['Tint'\]"):
         multi_view([crop, Tint()])
     multi_view([crop, Tint()], photometric_transforms=['Tint'])
@@ -150,10 +161,14 @@ def overlap_fraction(boxes):
 @pytest.mark.parametrize('min_overlap', [None, 0.0, 0.3])
 def test_overlap_conditioned_cropping(min_overlap):
     img = np.zeros((100, 100, 3), np.uint8)
-    transform = multi_view(
-        [dict(type='RandomResizedCropWithBox', scale=8,
-              crop_ratio_range=(0.01, 0.05))],
-        min_overlap=min_overlap, max_tries=1000)
+    transform = multi_view([
+        dict(
+            type='RandomResizedCropWithBox',
+            scale=8,
+            crop_ratio_range=(0.01, 0.05))
+    ],
+                           min_overlap=min_overlap,
+                           max_tries=1000)
     fractions = []
     for seed in range(150):
         np.random.seed(seed)
@@ -168,10 +183,14 @@ def test_overlap_conditioned_cropping(min_overlap):
 
 
 def test_overlap_fallback_is_counted():
-    transform = multi_view(
-        [dict(type='RandomResizedCropWithBox', scale=8,
-              crop_ratio_range=(0.01, 0.02))],
-        min_overlap=0.0, max_tries=1)
+    transform = multi_view([
+        dict(
+            type='RandomResizedCropWithBox',
+            scale=8,
+            crop_ratio_range=(0.01, 0.02))
+    ],
+                           min_overlap=0.0,
+                           max_tries=1)
     img = np.zeros((100, 100, 3), np.uint8)
     np.random.seed(0)
     disjoint = sum(
@@ -182,8 +201,10 @@ def test_overlap_fallback_is_counted():
 
 
 # ------------------------------------------------------- configs, end to end
-BASES = ['coco_slotcon', 'imagenet_slotcon', 'coco_mocov2_geometry',
-         'synthetic_slotcon']
+BASES = [
+    'coco_slotcon', 'imagenet_slotcon', 'coco_mocov2_geometry',
+    'synthetic_slotcon'
+]
 
 
 @pytest.mark.parametrize('name', BASES)
@@ -244,8 +265,11 @@ def test_overlap_coords_known_answers():
 
 def blocky_source(channels=3, blocks=8, block=8, seed=0):
     """A (C, 64, 64) map constant on 8x8 blocks, and its block values."""
-    values = torch.randn(channels, blocks, blocks,
-                         generator=torch.Generator().manual_seed(seed))
+    values = torch.randn(
+        channels,
+        blocks,
+        blocks,
+        generator=torch.Generator().manual_seed(seed))
     return values.repeat_interleave(block, 1).repeat_interleave(block,
                                                                 2), values
 
@@ -264,8 +288,8 @@ def test_align_to_overlap_recovers_the_source_overlap(out_scale):
     source, values = blocky_source()
     box_a, box_b = (0, 8, 48, 40), (16, 16, 64, 64)  # overlap (16,16,48,40)
     expected = values[:, 2:5, 2:6]  # its blocks: rows 2..4, columns 2..5
-    expected = expected.repeat_interleave(out_scale, 1).repeat_interleave(
-        out_scale, 2)
+    expected = expected.repeat_interleave(out_scale,
+                                          1).repeat_interleave(out_scale, 2)
     flips_a = torch.tensor([False, True, False, True])
     flips_b = torch.tensor([False, False, True, True])
     xa = torch.stack([view_of(source, box_a, 2, f) for f in flips_a])

@@ -2,8 +2,9 @@
 import argparse
 import os.path as osp
 
-from mmdense.utils.cli import (add_common_args, add_trust_arg, build_runner,
-                               load_config, run_cli)
+from mmdense.engine import build_runner
+from mmdense.utils.cli import (add_common_args, add_trust_arg, load_config,
+                               run_cli)
 from mmdense.utils.dist import shutdown_dist
 
 
@@ -14,7 +15,8 @@ def parse_args():
     parser.add_argument(
         '--out', help='dump the raw predictions to this pickle file')
     parser.add_argument(
-        '--allow-partial', action='store_true',
+        '--allow-partial',
+        action='store_true',
         help='evaluate even if the checkpoint does not match the model key '
         'for key (default: refuse, with the key diff)')
     add_trust_arg(parser, 'CHECKPOINT')
@@ -40,8 +42,7 @@ def main():
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
         cfg.test_evaluator.append(
             dict(type='mmengine.DumpResults', out_file_path=args.out))
-    runner = build_runner(cfg, trust=args.trust,
-                          strict=not args.allow_partial)
+    runner = build_runner(cfg, trust=args.trust, strict=not args.allow_partial)
     metrics = runner.test()
     print(metrics)
     shutdown_dist()

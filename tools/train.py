@@ -4,9 +4,9 @@ fine-tuning config (the registry scope is taken from the config's
 import argparse
 import sys
 
-from mmdense.engine.reliability import NonFiniteLossError
-from mmdense.utils.cli import (add_common_args, add_trust_arg, build_runner,
-                               load_config, run_cli)
+from mmdense.engine import NonFiniteLossError, build_runner
+from mmdense.utils.cli import (add_common_args, add_trust_arg, load_config,
+                               run_cli)
 from mmdense.utils.dist import shutdown_dist
 
 
@@ -32,7 +32,8 @@ def parse_args():
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
+        help='scale the lr by total batch size / auto_scale_lr.base_batch_size'
+    )
     parser.add_argument(
         '--no-validate',
         action='store_true',

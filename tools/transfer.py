@@ -15,8 +15,8 @@ fine-tuned from different weights files are not merged under one ``--name``
 unless ``--allow-mixed-weights`` says so (e.g. a DeCon FPN checkpoint for
 detection and a DeCon FCN checkpoint for segmentation in one row).
 """
-import hashlib
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
@@ -57,8 +57,9 @@ SUITES = {
     'synthetic-probe-dec':
     [B + 'synthetic/probe-dec_r18-d16_synthetic-voc12aug.py'],
 }
-SUITES['all'] = (SUITES['coco-det'] + SUITES['voc-det'] + SUITES['voc-seg'] +
-                 SUITES['cityscapes-seg'])
+SUITES['all'] = (
+    SUITES['coco-det'] + SUITES['voc-det'] + SUITES['voc-seg'] +
+    SUITES['cityscapes-seg'])
 SUITES['synthetic'] = SUITES['synthetic-det'] + SUITES['synthetic-seg']
 
 
@@ -66,42 +67,65 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Fine-tune pre-trained weights on transfer benchmarks')
     src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument('--checkpoint',
-                     help='a pre-training checkpoint or an exported one')
-    src.add_argument('--config',
-                     help='a pre-training config: its work dir\'s latest '
-                     'checkpoint is used (see --pretrain-work-dir)')
-    src.add_argument('--random-init', action='store_true',
-                     help='no pre-training (the lower bound)')
-    src.add_argument('--collect-only', action='store_true',
-                     help='run nothing: tabulate the finished runs under '
-                     '--work-dir (e.g. after runs in parallel processes)')
-    parser.add_argument('--pretrain-work-dir',
-                        help='work dir of --config (default work_dirs/<name>)')
-    parser.add_argument('--name', help='row name in the table (default: '
-                        'the checkpoint / config name, "random")')
-    parser.add_argument('--suite', nargs='+', default=[], choices=SUITES,
-                        help='named lists of benchmarks')
-    parser.add_argument('--benchmarks', nargs='+', default=[],
-                        help='benchmark config files')
+    src.add_argument(
+        '--checkpoint', help='a pre-training checkpoint or an exported one')
+    src.add_argument(
+        '--config',
+        help='a pre-training config: its work dir\'s latest '
+        'checkpoint is used (see --pretrain-work-dir)')
+    src.add_argument(
+        '--random-init',
+        action='store_true',
+        help='no pre-training (the lower bound)')
+    src.add_argument(
+        '--collect-only',
+        action='store_true',
+        help='run nothing: tabulate the finished runs under '
+        '--work-dir (e.g. after runs in parallel processes)')
+    parser.add_argument(
+        '--pretrain-work-dir',
+        help='work dir of --config (default work_dirs/<name>)')
+    parser.add_argument(
+        '--name',
+        help='row name in the table (default: '
+        'the checkpoint / config name, "random")')
+    parser.add_argument(
+        '--suite',
+        nargs='+',
+        default=[],
+        choices=SUITES,
+        help='named lists of benchmarks')
+    parser.add_argument(
+        '--benchmarks', nargs='+', default=[], help='benchmark config files')
     parser.add_argument('--work-dir', default='work_dirs/transfer')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
-    parser.add_argument('--train-fraction', type=float,
-                        help='fine-tune on a fixed fraction of the training '
-                        'set (limited-data transfer)')
-    parser.add_argument('--source', choices=['student', 'teacher'],
-                        help="weights to export (default: the method's)")
-    parser.add_argument('--no-decoder', action='store_true',
-                        help='encoder-only transfer (load_decoder=False)')
     parser.add_argument(
-        '--gpus', type=int,
+        '--train-fraction',
+        type=float,
+        help='fine-tune on a fixed fraction of the training '
+        'set (limited-data transfer)')
+    parser.add_argument(
+        '--source',
+        choices=['student', 'teacher'],
+        help="weights to export (default: the method's)")
+    parser.add_argument(
+        '--no-decoder',
+        action='store_true',
+        help='encoder-only transfer (load_decoder=False)')
+    parser.add_argument(
+        '--gpus',
+        type=int,
         help="processes per run (tools/dist_train.sh); default: the "
         "benchmark config's `gpus` (its published GPU count, which with its "
         'per-GPU batch gives the published total batch), else 1')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='overrides applied to every benchmark config')
     parser.add_argument(
-        '--allow-mixed-weights', action='store_true',
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides applied to every benchmark config')
+    parser.add_argument(
+        '--allow-mixed-weights',
+        action='store_true',
         help='let --name hold runs fine-tuned from different weights files '
         '(each cell still records its own file)')
     add_trust_arg(parser, '--checkpoint')
@@ -120,7 +144,8 @@ def resolve_weights(args, out_dir: str) -> Optional[str]:
     ckpt = args.checkpoint
     if args.config:
         work = args.pretrain_work_dir or osp.join(
-            'work_dirs', osp.splitext(osp.basename(args.config))[0])
+            'work_dirs',
+            osp.splitext(osp.basename(args.config))[0])
         pointer = osp.join(work, 'last_checkpoint')
         if not osp.isfile(pointer):
             raise FileNotFoundError(
@@ -130,12 +155,13 @@ def resolve_weights(args, out_dir: str) -> Optional[str]:
             ckpt = f.read().strip()
     if not osp.isfile(ckpt):
         raise FileNotFoundError(f'checkpoint "{ckpt}" not found')
-    from mmdense.engine.pretrained import needs_export
     from mmdense.utils.checkpoint import load_checkpoint_file
+    from mmdense.weights import needs_export
     loaded = load_checkpoint_file(ckpt, trust=args.trust, option='--trust')
     if not needs_export(loaded) and args.source is None:
         return osp.abspath(ckpt)  # already exported: plain tensors
-    from mmdense.utils.converters import export_weights
+    from mmdense.weights import export_weights
+
     # one file per source checkpoint: a second checkpoint under the same
     # --name must not overwrite the weights of finished runs
     tag = hashlib.sha256(osp.abspath(ckpt).encode()).hexdigest()[:8]
@@ -190,10 +216,12 @@ def run_gpus(cfg, requested: Optional[int], bench: str) -> int:
     gpus = requested or protocol or 1
     if protocol and gpus != protocol:
         per_gpu = cfg.train_dataloader.batch_size
-        print(f'[transfer] {osp.basename(bench)}: {gpus} processes x '
-              f'{per_gpu} = {gpus * per_gpu} images per step, the protocol '
-              f'has {protocol} x {per_gpu} = {protocol * per_gpu}: not the '
-              'published setting', flush=True)
+        print(
+            f'[transfer] {osp.basename(bench)}: {gpus} processes x '
+            f'{per_gpu} = {gpus * per_gpu} images per step, the protocol '
+            f'has {protocol} x {per_gpu} = {protocol * per_gpu}: not the '
+            'published setting',
+            flush=True)
     return gpus
 
 
@@ -202,8 +230,9 @@ def prepare_config(bench: str, weights: Optional[str], seed: int, args,
     """The run's config file, its processes, and whether it is a probe
     benchmark (a ``probe`` dict: tools/analysis_tools/dense_probe.py, no
     fine-tuning)."""
-    cfg = Config.fromfile(osp.join(ROOT, bench) if not osp.isabs(bench)
-                          and not osp.exists(bench) else bench)
+    cfg = Config.fromfile(
+        osp.join(ROOT, bench)
+        if not osp.isabs(bench) and not osp.exists(bench) else bench)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.pretrained = osp.abspath(weights) if weights else None
@@ -223,14 +252,21 @@ def prepare_config(bench: str, weights: Optional[str], seed: int, args,
     return path, gpus, 'probe' in cfg
 
 
-def fine_tune(config: str, gpus: int, run_dir: str,
+def fine_tune(config: str,
+              gpus: int,
+              run_dir: str,
               probe: bool = False) -> None:
     if probe:
-        cmd = [sys.executable,
-               osp.join(ROOT, 'tools/analysis_tools/dense_probe.py'), config]
+        cmd = [
+            sys.executable,
+            osp.join(ROOT, 'tools/analysis_tools/dense_probe.py'), config
+        ]
     elif gpus > 1:
-        cmd = ['bash', osp.join(ROOT, 'tools/dist_train.sh'), config,
-               str(gpus)]
+        cmd = [
+            'bash',
+            osp.join(ROOT, 'tools/dist_train.sh'), config,
+            str(gpus)
+        ]
     else:
         cmd = [sys.executable, osp.join(ROOT, 'tools/train.py'), config]
     cmd += ['--work-dir', run_dir]
@@ -275,20 +311,26 @@ def main(argv=None):
                       'skipped')
                 continue
             os.makedirs(run_dir, exist_ok=True)
-            print(f'[transfer] {name} / {stem} / seed {seed}: fine-tuning '
-                  f'(log: {run_dir}/train.log)', flush=True)
+            print(
+                f'[transfer] {name} / {stem} / seed {seed}: fine-tuning '
+                f'(log: {run_dir}/train.log)',
+                flush=True)
             config, gpus, probe = prepare_config(bench, weights, seed, args,
                                                  run_dir)
             fine_tune(config, gpus, run_dir, probe)
             metrics = last_metrics(run_dir)
             if not metrics:
                 raise RuntimeError(f'no evaluation metrics in {run_dir}')
-            record = dict(name=name, benchmark=stem, seed=seed,
-                          metrics=metrics, weights=weights,
-                          weights_sha256=digest,
-                          checkpoint=args.checkpoint or args.config,
-                          no_decoder=args.no_decoder,
-                          train_fraction=args.train_fraction)
+            record = dict(
+                name=name,
+                benchmark=stem,
+                seed=seed,
+                metrics=metrics,
+                weights=weights,
+                weights_sha256=digest,
+                checkpoint=args.checkpoint or args.config,
+                no_decoder=args.no_decoder,
+                train_fraction=args.train_fraction)
             tmp = done + '.tmp'
             with open(tmp, 'w') as f:
                 json.dump(record, f, indent=1)

@@ -14,19 +14,13 @@ max_epochs = 100
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=5e-4, betas=(0.9, 0.999), eps=1e-8,
-        weight_decay=0.2),
+        type='AdamW', lr=5e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.2),
     paramwise_cfg=dict(
         norm_decay_mult=0.,
         bias_decay_mult=0.,
         custom_keys={'logit_scale': dict(decay_mult=0.)}))
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=False,
-        begin=0,
-        end=500),
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=500),
     dict(
         type='CosineAnnealingLR',
         T_max=max_epochs,

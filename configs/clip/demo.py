@@ -27,7 +27,8 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size),
     dict(
         _base_.train_pipeline[3],
-        vocab_file=data_root + 'annotations/clip_vocab_captions_train2017.json',
+        vocab_file=data_root +
+        'annotations/clip_vocab_captions_train2017.json',
         captions_file=data_root + 'annotations/captions_train2017.json',
         vocab_size=vocab_size,
         context_length=context_length),

@@ -9,8 +9,7 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18),
     head=dict(
-        in_channels=512, num_prototypes=16, hid_channels=256,
-        out_channels=64),
+        in_channels=512, num_prototypes=16, hid_channels=256, out_channels=64),
     decoder=dict(in_channels=[64, 128, 256, 512], out_channels=64))
 # the probe reads the decoder's P2
 custom_hooks = [

@@ -10,9 +10,7 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18),
     head=dict(
-        in_channels=512,
-        hid_channels=256,
-        out_channels=64,
+        in_channels=512, hid_channels=256, out_channels=64,
         queue_len=32))  # < the 48 demo images; a multiple of 8 x processes
 
 optim_wrapper = dict(

@@ -9,7 +9,9 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18),
     head=dict(
-        local_channels=512, global_channels=512, hid_channels=128,
+        local_channels=512,
+        global_channels=512,
+        hid_channels=128,
         out_channels=64))
 train_pipeline = [
     dict(type='LoadImageFromFile'), *_base_.view_pipeline,

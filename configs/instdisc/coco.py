@@ -2,7 +2,8 @@
 # official ImageNet recipe (lemniscate main.py: SGD lr 0.03, momentum 0.9,
 # wd 1e-4, NPID augmentations, one view) over 800 epochs (DenseCL's COCO
 # length, our choice: the paper has no COCO run), lr x 0.1 at 60 % and 80 %
-# (as 120 and 160 of its 200 epochs).  The memory bank is sized to the dataset by
+# (as 120 and 160 of its 200 epochs).  The memory bank is sized to the dataset
+# by
 # MemoryBankHook.
 #   tools/dist_train.sh configs/instdisc/coco.py 8
 _base_ = [

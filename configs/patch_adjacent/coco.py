@@ -13,6 +13,7 @@ pair_sampler = dict(
     task='adjacent',
     negative_prob=0.5,
     adjacent_negatives='other_image')
-train_pipeline = [*_base_.train_pipeline[:-2], pair_sampler,
-                  _base_.train_pipeline[-1]]
+train_pipeline = [
+    *_base_.train_pipeline[:-2], pair_sampler, _base_.train_pipeline[-1]
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -8,6 +8,7 @@
 _base_ = ['../relative_loc/coco.py']
 model = dict(head=dict(num_classes=2))
 pair_sampler = dict(_base_.pair_sampler, task='order', negative_prob=0.5)
-train_pipeline = [*_base_.train_pipeline[:-2], pair_sampler,
-                  _base_.train_pipeline[-1]]
+train_pipeline = [
+    *_base_.train_pipeline[:-2], pair_sampler, _base_.train_pipeline[-1]
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -9,5 +9,4 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18),
     head=dict(
-        in_channels=512, num_prototypes=16, hid_channels=256,
-        out_channels=64))
+        in_channels=512, num_prototypes=16, hid_channels=256, out_channels=64))

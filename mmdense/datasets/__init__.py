@@ -1,13 +1,11 @@
-from .captions import (CaptionTokenizer, CocoCaptionDataset,
-                       TokenizeCaption)
-from .device_aug import DeviceAugDataPreprocessor, DeviceViewGeometry
+from .captions import CaptionTokenizer, CocoCaptionDataset, TokenizeCaption
+from .device_aug import DeviceViewGeometry
 from .patches import ColorChannelDrop, PatchGrid, RelativePatchPair
 from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
 from .transforms import fix_mmcv_adjust_hue
 from .unlabeled import UnlabeledImageDataset
-from .views import (GEOMETRY_META_KEYS, MultiViewWithGeometry,
-                    RandomResizedCropWithBox)
+from .views import MultiViewWithGeometry, RandomResizedCropWithBox
 
 # mmcv 2.1.0's adjust_hue overflows under numpy 2 for negative hue factors;
 # every pipeline that jitters hue (MoCo v2's ColorJitter) goes through it.
@@ -16,6 +14,6 @@ fix_mmcv_adjust_hue()
 __all__ = [
     'CaptionTokenizer', 'CocoCaptionDataset', 'TokenizeCaption',
     'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue',
-    'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'GEOMETRY_META_KEYS',
+    'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'DeviceViewGeometry',
     'SubsetDataset', 'ColorChannelDrop', 'PatchGrid', 'RelativePatchPair'
 ]

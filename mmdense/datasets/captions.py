@@ -25,10 +25,9 @@ from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 
 from mmdense.registry import DATASETS, TRANSFORMS
+from mmdense.structures import EOT, PAD, SOT, SPECIALS, UNK
 from mmdense.utils.checkpoint import atomic_write
 
-SPECIALS = ('<pad>', '<unk>', '<sot>', '<eot>')
-PAD, UNK, SOT, EOT = range(4)
 # CLIP's split without its BPE: letters, digits, any other non-space char
 WORD_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^\sa-z0-9]"
 
@@ -53,7 +52,9 @@ class CaptionTokenizer:
         return re.findall(WORD_PATTERN, ' '.join(text.lower().split()))
 
     @classmethod
-    def train(cls, captions: Iterable[str], vocab_size: int = 49408,
+    def train(cls,
+              captions: Iterable[str],
+              vocab_size: int = 49408,
               min_count: int = 1) -> 'CaptionTokenizer':
         """The ``vocab_size - 4`` most frequent words seen at least
         ``min_count`` times (ties broken alphabetically)."""
@@ -72,8 +73,12 @@ class CaptionTokenizer:
         return out
 
     def to_json(self) -> dict:
-        return dict(type='word', specials=list(SPECIALS),
-                    pattern=WORD_PATTERN, lowercase=True, words=self.words)
+        return dict(
+            type='word',
+            specials=list(SPECIALS),
+            pattern=WORD_PATTERN,
+            lowercase=True,
+            words=self.words)
 
     def save(self, path: str) -> None:
         data = json.dumps(self.to_json(), indent=0).encode()
@@ -139,8 +144,11 @@ class CocoCaptionDataset(BaseDataset):
         data = []
         for image_id, caps in captions.items():
             if caps:
-                data.append(dict(img_path=osp.join(img_dir, names[image_id]),
-                                 captions=caps, sample_idx=len(data)))
+                data.append(
+                    dict(
+                        img_path=osp.join(img_dir, names[image_id]),
+                        captions=caps,
+                        sample_idx=len(data)))
         return data
 
 
@@ -162,9 +170,12 @@ class TokenizeCaption(BaseTransform):
         min_count (int): least count of a word kept when training.
     """
 
-    def __init__(self, vocab_file: str, vocab_size: int,
+    def __init__(self,
+                 vocab_file: str,
+                 vocab_size: int,
                  captions_file: Optional[str] = None,
-                 context_length: int = 77, min_count: int = 1) -> None:
+                 context_length: int = 77,
+                 min_count: int = 1) -> None:
         if not osp.isfile(vocab_file):
             if captions_file is None:
                 raise FileNotFoundError(

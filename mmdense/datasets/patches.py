@@ -14,6 +14,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform, Compose
 
 from mmdense.registry import TRANSFORMS
+from mmdense.structures import OTHER_IMAGE
 
 #: Doersch et al.'s 8 neighbours of the centre cell of a 3x3 grid, as
 #: (row, column) offsets in reading order: label k is NEIGHBOURS[k].
@@ -37,7 +38,6 @@ ORDERED_PAIRS = [((r, c), (r, c + 1)) for r in range(3) for c in range(2)] + \
 #: ``gt_label`` of an ``adjacent`` negative whose second patch must come from
 #: another image: :class:`ContextPrediction` swaps it in and trains it as 0
 #: (a model that does not would fail loudly on the negative label).
-OTHER_IMAGE = -1
 
 
 def _crop(img: np.ndarray, box: Sequence[float]) -> np.ndarray:
@@ -171,8 +171,12 @@ class RelativePatchPair(BaseTransform):
         dx, dy = np.random.randint(-self.jitter, self.jitter + 1, size=2)
         x0 = origin[0] + col * step + int(dx)
         y0 = origin[1] + row * step + int(dy)
-        return [float(x0), float(y0), float(x0 + self.patch_size),
-                float(y0 + self.patch_size)]
+        return [
+            float(x0),
+            float(y0),
+            float(x0 + self.patch_size),
+            float(y0 + self.patch_size)
+        ]
 
     def random_origin(self, h: int, w: int) -> Tuple[int, int]:
         """A uniformly random (x, y) of cell (0, 0) with the grid and its
@@ -193,8 +197,10 @@ class RelativePatchPair(BaseTransform):
         origin = self.random_origin(h, w)
         label = np.random.randint(len(NEIGHBOURS))
         dr, dc = NEIGHBOURS[label]
-        return [self.cell_box(origin, 1, 1),
-                self.cell_box(origin, 1 + dr, 1 + dc)], label
+        return [
+            self.cell_box(origin, 1, 1),
+            self.cell_box(origin, 1 + dr, 1 + dc)
+        ], label
 
     def sample_adjacent(self, h: int, w: int):
         """NSP-style: label 1 for grid neighbours of one image, 0 for a
@@ -266,8 +272,12 @@ class PatchGrid(BaseTransform):
         img = results['img']
         rows, cols = self.grid_shape(*img.shape[:2])
         p, s = self.patch_size, self.stride
-        boxes = [[float(c * s), float(r * s), float(c * s + p),
-                  float(r * s + p)] for r in range(rows) for c in range(cols)]
+        boxes = [[
+            float(c * s),
+            float(r * s),
+            float(c * s + p),
+            float(r * s + p)
+        ] for r in range(rows) for c in range(cols)]
         results['img'] = [self.per_patch(_crop(img, b)) for b in boxes]
         results['patch_boxes'] = boxes
         results['grid_shape'] = (rows, cols)

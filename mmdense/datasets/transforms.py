@@ -33,8 +33,8 @@ def adjust_hue(img: np.ndarray,
 
     if backend == 'pillow':
         assert img.dtype == np.uint8, 'Pillow backend only support uint8 type'
-        h, s, v = Image.fromarray(img[..., ::-1], mode='RGB').convert(
-            'HSV').split()
+        h, s, v = Image.fromarray(
+            img[..., ::-1], mode='RGB').convert('HSV').split()
         np_h = np.array(h, dtype=np.uint8) + shift  # wraps modulo 256
         pil = Image.merge('HSV', (Image.fromarray(np_h, 'L'), s, v))
         return np.array(pil.convert('RGB'), dtype=img.dtype)[..., ::-1]

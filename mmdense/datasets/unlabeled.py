@@ -21,7 +21,8 @@ class UnlabeledImageDataset(BaseDataset):
     * a folder, scanned recursively (``ann_file=''``),
     * a file list (``ann_file='list.txt'``: one path per line, relative to
       ``data_prefix['img_path']``),
-    * a COCO annotation file (``ann_file='annotations/instances_train2017.json'``
+    * a COCO annotation file
+    (``ann_file='annotations/instances_train2017.json'``
       or ``image_info_unlabeled2017.json``): its ``images[*].file_name``,
     * several of these at once: ``sources=[dict(ann_file=..., img_path=...),
       ...]`` (relative to ``data_root``), e.g. COCO+ = train2017 +
@@ -72,16 +73,18 @@ class UnlabeledImageDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         if self.sources is None:
-            sources = [(self.ann_file,
-                        self.data_prefix.get('img_path', '') or self.data_root)]
+            sources = [(self.ann_file, self.data_prefix.get('img_path', '')
+                        or self.data_root)]
         else:
             sources = [(self._under_root(src.get('ann_file', '')),
                         self._under_root(src.get('img_path', ''))
                         or self.data_root) for src in self.sources]
         paths = []
         for ann_file, img_dir in sources:
-            paths += [osp.join(img_dir, name)
-                      for name in self._list_source(ann_file, img_dir)]
+            paths += [
+                osp.join(img_dir, name)
+                for name in self._list_source(ann_file, img_dir)
+            ]
         return [dict(img_path=p, sample_idx=i) for i, p in enumerate(paths)]
 
     def _under_root(self, path: str) -> str:

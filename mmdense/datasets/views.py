@@ -1,6 +1,6 @@
 """Multi-view transforms that record each view's geometry.
 
-Conventions (the model side, :mod:`mmdense.models.utils.geometry`, uses the
+Conventions (the model side, :mod:`mmdense.structures`, uses the
 same ones):
 
 * A crop box is ``[x0, y0, x1, y1]`` (floats) in pixel-edge coordinates of
@@ -10,7 +10,8 @@ same ones):
 * A view is the box resized to the view size, then mirrored left-right when
   its flip is True.
 
-After ``PackInputs(meta_keys=(..., *GEOMETRY_META_KEYS))`` every
+After ``PackInputs(meta_keys=(..., *GEOMETRY_META_KEYS))`` (the keys are
+:data:`mmdense.structures.GEOMETRY_META_KEYS`) every
 ``DataSample`` carries ``view_boxes`` (V boxes), ``view_flips`` (V bools) and
 ``view_sizes`` (V ``(h, w)``) in its metainfo; mmpretrain's
 ``SelfSupDataPreprocessor`` passes them through unchanged.
@@ -27,7 +28,6 @@ from mmpretrain.datasets.transforms import MultiView, RandomResizedCrop
 
 from mmdense.registry import TRANSFORMS
 
-GEOMETRY_META_KEYS = ('view_boxes', 'view_flips', 'view_sizes')
 # set by MultiViewWithGeometry, consumed by RandomResizedCropWithBox
 PRESET_BOX_KEY = 'preset_crop_bbox'
 
@@ -122,12 +122,14 @@ class MultiViewWithGeometry(MultiView):
             classes known not to move pixels.
     """
 
+    # yapf: disable
     def __init__(self,
                  transforms: List[list],
                  num_views,
                  min_overlap: Optional[float] = None,
                  max_tries: int = 10,
                  photometric_transforms: Sequence[str] = ()) -> None:
+        # yapf: enable
         super().__init__(transforms, num_views)
         if min_overlap is not None:
             assert 0 <= min_overlap <= 1, 'min_overlap must lie in [0, 1]'

@@ -1,22 +1,19 @@
-from .channels_last import ChannelsLastHook, to_channels_last
-from .hooks import TransferMetaHook
-from .memory_bank_hook import MemoryBankHook
+from mmdense.weights import load_pretrained
+from .build import build_runner
+from .hooks import (ChannelsLastHook, CollapseMonitorHook, DenseProbeHook,
+                    LoadPretrainedHook, MemoryBankHook, NonFiniteLossError,
+                    NonFiniteLossHook, ResumeStateHook, SafeCheckpointHook,
+                    TrainingChecksHook, TransferMetaHook, to_channels_last)
 from .model_wrappers import CPUDistributedDataParallel
-from .monitors import CollapseMonitorHook, DenseProbeHook
-from .pretrained import LoadPretrainedHook, load_pretrained
-from .reliability import (NonFiniteLossError, NonFiniteLossHook,
-                          ResumeStateHook, SafeCheckpointHook,
-                          TrainingChecksHook)
 from .optim_wrappers import CPUAmpOptimWrapper
 from .optimizers import BarlowTwinsLARS
 from .runner import Runner
 
 __all__ = [
     'BarlowTwinsLARS', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
-    'Runner',
-    'TransferMetaHook', 'LoadPretrainedHook', 'load_pretrained',
-    'CollapseMonitorHook', 'DenseProbeHook', 'MemoryBankHook',
-    'ChannelsLastHook', 'to_channels_last', 'ResumeStateHook',
-    'NonFiniteLossHook', 'NonFiniteLossError', 'TrainingChecksHook',
-    'SafeCheckpointHook'
+    'Runner', 'build_runner', 'TransferMetaHook', 'LoadPretrainedHook',
+    'load_pretrained', 'CollapseMonitorHook', 'DenseProbeHook',
+    'MemoryBankHook', 'ChannelsLastHook', 'to_channels_last',
+    'ResumeStateHook', 'NonFiniteLossHook', 'NonFiniteLossError',
+    'TrainingChecksHook', 'SafeCheckpointHook'
 ]

@@ -47,8 +47,12 @@ class BarlowTwinsLARS(Optimizer):
                  lr_in_momentum: bool = False) -> None:
         super().__init__(
             params,
-            dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
-                 eta=eta, lr_in_momentum=lr_in_momentum))
+            dict(
+                lr=lr,
+                momentum=momentum,
+                weight_decay=weight_decay,
+                eta=eta,
+                lr_in_momentum=lr_in_momentum))
 
     @torch.no_grad()
     def step(self, closure=None):

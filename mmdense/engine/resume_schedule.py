@@ -38,8 +38,10 @@ def _schedulers(runner) -> list:
 
 def snapshot(runner) -> Tuple[List[list], List[dict]]:
     """The param groups' hyper-parameters and the schedulers' states."""
-    groups = [[{k: copy.deepcopy(v) for k, v in g.items() if k != 'params'}
-               for g in opt.param_groups] for opt in _optimizers(runner)]
+    groups = [[{
+        k: copy.deepcopy(v)
+        for k, v in g.items() if k != 'params'
+    } for g in opt.param_groups] for opt in _optimizers(runner)]
     states = [copy.deepcopy(s.state_dict()) for s in _schedulers(runner)]
     return groups, states
 
@@ -57,8 +59,10 @@ def replay(runner) -> None:
     """Step the schedulers through the trained iterations and epochs as
     ``ParamSchedulerHook`` did (iteration schedulers after every iteration,
     epoch schedulers after every epoch)."""
-    scheds = [s for s in _schedulers(runner)
-              if not getattr(s, 'need_val_args', False)]
+    scheds = [
+        s for s in _schedulers(runner)
+        if not getattr(s, 'need_val_args', False)
+    ]
     by_iter = [s for s in scheds if not s.by_epoch]
     by_epoch = [s for s in scheds if s.by_epoch]
     loop = runner.train_loop
@@ -93,8 +97,7 @@ def _same(a, b) -> bool:
 def _changes(loaded, replayed, names) -> List[str]:
     """What differs: param-group values first, then scheduler states."""
     out = []
-    for o, (old_groups, new_groups) in enumerate(zip(loaded[0],
-                                                     replayed[0])):
+    for o, (old_groups, new_groups) in enumerate(zip(loaded[0], replayed[0])):
         for g, (old, new) in enumerate(zip(old_groups, new_groups)):
             for key in sorted(set(old) & set(new)):
                 if not _same(old[key], new[key]):

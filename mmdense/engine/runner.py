@@ -7,24 +7,25 @@ from typing import Optional
 from mmengine.dist import is_main_process, master_only
 from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.hooks import CheckpointHook
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner as _MMEngineRunner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmpretrain.utils import get_ori_model
 
 from mmdense.datasets.resumable import ResumableSampler, SeededDataset
 from mmdense.registry import RUNNERS
+# yapf: disable
 from mmdense.utils.checkpoint import (CheckpointError, atomic_path,
                                       checkpoint_problem,
                                       find_complete_checkpoint,
                                       load_checkpoint_file, seal,
                                       stale_temp_files,
                                       training_checkpoint_problem)
+# yapf: enable
+from mmdense.weights import check_pretrained_init_cfgs, key_diff
 from . import resume_schedule
-from .pretrained import (LoadPretrainedHook, check_pretrained_init_cfgs,
-                         key_diff)
-from .reliability import (NonFiniteLossHook, ResumeStateHook,
-                          SafeCheckpointHook, TrainingChecksHook,
-                          checkpoint_health, param_absmax)
+from .health import checkpoint_health, param_absmax
+from .hooks import (LoadPretrainedHook, NonFiniteLossHook, ResumeStateHook,
+                    SafeCheckpointHook, TrainingChecksHook)
 
 _CHECKPOINT_HOOKS = ('CheckpointHook', 'mmengine.CheckpointHook',
                      CheckpointHook)
@@ -199,8 +200,7 @@ class Runner(_MMEngineRunner):
                 'last_good_ckpt', osp.abspath(osp.join(out_dir, filename)))
 
     def _ori_model(self):
-        return self.model.module if is_model_wrapper(
-            self.model) else self.model
+        return get_ori_model(self.model)
 
     def call_hook(self, fn_name: str, **kwargs) -> None:
         if fn_name == 'before_train' and self.message_hub.get_info(
@@ -234,10 +234,12 @@ class Runner(_MMEngineRunner):
         dropped = seal(checkpoint)
         if dropped:
             self.logger.warning(
-                'checkpoint: not saved (no weights-only form): '
-                + ', '.join(dropped))
+                'checkpoint: not saved (no weights-only form): ' +
+                ', '.join(dropped))
 
-    def load_checkpoint(self, filename: str, map_location='cpu',
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
                         strict: bool = False,
                         revise_keys: list = [(r'^module.', '')]):
         """mmengine's, loading weights-only (:func:`load_checkpoint_file`;
@@ -263,8 +265,7 @@ class Runner(_MMEngineRunner):
             meta.pop('config', None)
             self._loaded_healthy = meta.get('healthy')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        model = self.model.module if is_model_wrapper(
-            self.model) else self.model
+        model = get_ori_model(self.model)
         if not self._resuming:
             self._check_keys(model, checkpoint, filename, revise_keys)
         checkpoint = _load_checkpoint_to_model(
@@ -303,8 +304,8 @@ class Runner(_MMEngineRunner):
                 f'{len(missing)} model keys missing from it, '
                 f'{len(unexpected)} keys it has that the model does not.'
                 f'{hint} Pass --allow-partial to evaluate a partly loaded '
-                'model anyway.' + key_diff('missing', missing)
-                + key_diff('unexpected', unexpected))
+                'model anyway.' + key_diff('missing', missing) +
+                key_diff('unexpected', unexpected))
 
     def load_or_resume(self) -> None:
         if self._has_loaded:
@@ -330,15 +331,17 @@ class Runner(_MMEngineRunner):
                     'complete one with the highest iteration.')
         super().load_or_resume()
 
-    def resume(self, filename: str, resume_optimizer: bool = True,
+    def resume(self,
+               filename: str,
+               resume_optimizer: bool = True,
                resume_param_scheduler: bool = True,
                map_location='default') -> None:
         fresh = resume_schedule.snapshot(self) if resume_optimizer and \
             resume_param_scheduler else None
         self._resuming = True
         try:
-            super().resume(filename, resume_optimizer,
-                           resume_param_scheduler, map_location)
+            super().resume(filename, resume_optimizer, resume_param_scheduler,
+                           map_location)
         finally:
             self._resuming = False
         if self._loaded_healthy and _local(filename):
@@ -350,10 +353,10 @@ class Runner(_MMEngineRunner):
                 self.logger.warning(
                     'resume: the config\'s optimizer / schedule differs from '
                     f'the checkpoint\'s; continuing at iteration {self.iter} '
-                    'with the config\'s, replayed from the start: '
-                    + '; '.join(changes[:8])
-                    + (f' (+{len(changes) - 8} more)' if len(changes) > 8
-                       else ''))
+                    'with the config\'s, replayed from the start: ' +
+                    '; '.join(changes[:8]) +
+                    (f' (+{len(changes) - 8} more)' if len(changes) > 8 else ''
+                     ))
 
     # ------------------------------------------------------------ start
     def train(self):
@@ -370,5 +373,5 @@ class Runner(_MMEngineRunner):
             os.unlink(path)
         self.logger.warning(
             f'removed {len(stale)} partial checkpoint file(s) left by killed '
-            f'saves ({size / 2**20:.0f} MiB) in {self.work_dir}: '
-            + ', '.join(osp.basename(p) for p in stale))
+            f'saves ({size / 2**20:.0f} MiB) in {self.work_dir}: ' +
+            ', '.join(osp.basename(p) for p in stale))

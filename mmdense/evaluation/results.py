@@ -23,8 +23,11 @@ def last_metrics(work_dir: str) -> Dict[str, float]:
                     entry = json.loads(line)
                     if any(k in entry for k in HEADLINE):
                         found = entry
-    metrics = {k: float(v) for k, v in found.items()
-               if k in HEADLINE or '/' in k and not k.startswith('train')}
+    metrics = {
+        k: float(v)
+        for k, v in found.items()
+        if k in HEADLINE or '/' in k and not k.startswith('train')
+    }
     for key in ('step', 'time', 'data_time'):
         metrics.pop(key, None)
     return metrics
@@ -53,10 +56,16 @@ def aggregate(runs: List[dict]) -> List[dict]:
     for (name, bench, metric), seeded in sorted(groups.items()):
         mean, std = _mean_std([v for _, v, _ in seeded])
         rows.append(
-            dict(name=name, benchmark=bench, metric=metric, mean=mean,
-                 std=std, n=len(seeded),
-                 seeds=sorted(s for s, _, _ in seeded),
-                 weights=sorted({w for _, _, w in seeded})))
+            dict(
+                name=name,
+                benchmark=bench,
+                metric=metric,
+                mean=mean,
+                std=std,
+                n=len(seeded),
+                seeds=sorted(s for s, _, _ in seeded),
+                weights=sorted({w
+                                for _, _, w in seeded})))
     return rows
 
 
@@ -72,6 +81,7 @@ def weights_label(run: dict) -> str:
 def _row_names(rows: List[dict]) -> List[str]:
     """Random init first, then positive controls (names with "control"),
     then the rest alphabetically: the references before the methods."""
+
     def order(name):
         rank = 0 if name.startswith('random') else 1 if 'control' in name \
             else 2
@@ -106,15 +116,19 @@ def markdown_table(rows: List[dict]) -> str:
     for r in rows:
         sources.setdefault((r['name'], r['benchmark']), r['weights'])
     lines += ['', 'Weights behind each cell:']
-    lines += [f'- {name} / {bench}: ' + '; '.join(files)
-              for (name, bench), files in sorted(sources.items())]
+    lines += [
+        f'- {name} / {bench}: ' + '; '.join(files)
+        for (name, bench), files in sorted(sources.items())
+    ]
     return '\n'.join(lines) + '\n'
 
 
 def write_results(rows: List[dict], runs: List[dict], out_dir: str) -> dict:
     """results.md / .csv / .json and a bar chart (results.png)."""
-    paths = {ext: osp.join(out_dir, f'results.{ext}')
-             for ext in ('md', 'csv', 'json', 'png')}
+    paths = {
+        ext: osp.join(out_dir, f'results.{ext}')
+        for ext in ('md', 'csv', 'json', 'png')
+    }
     with open(paths['md'], 'w') as f:
         f.write('# Transfer results\n\nMean ± sample std over seeds; a '
                 'single seed shows its value alone (n=1: no spread to '
@@ -122,14 +136,19 @@ def write_results(rows: List[dict], runs: List[dict], out_dir: str) -> dict:
         f.write(markdown_table(rows))
     with open(paths['csv'], 'w', newline='') as f:
         writer = csv.DictWriter(
-            f, fieldnames=['name', 'benchmark', 'metric', 'mean', 'std', 'n',
-                           'seeds', 'weights'])
+            f,
+            fieldnames=[
+                'name', 'benchmark', 'metric', 'mean', 'std', 'n', 'seeds',
+                'weights'
+            ])
         writer.writeheader()
         for r in rows:  # std left empty for one seed
             writer.writerow(
-                dict(r, std='' if r['std'] is None else r['std'],
-                     seeds=' '.join(map(str, r['seeds'])),
-                     weights='; '.join(r['weights'])))
+                dict(
+                    r,
+                    std='' if r['std'] is None else r['std'],
+                    seeds=' '.join(map(str, r['seeds'])),
+                    weights='; '.join(r['weights'])))
     with open(paths['json'], 'w') as f:
         json.dump(dict(summary=rows, runs=runs), f, indent=1)
     _bar_chart(rows, paths['png'])
@@ -155,10 +174,11 @@ def _bar_chart(rows: List[dict], path: str) -> None:
                color=[f'C{i}' for i, _ in found])
         spread = [(i, r) for i, r in found if r['std'] is not None]
         if spread:
-            ax.errorbar([i for i, _ in spread],
-                        [r['mean'] for _, r in spread],
-                        yerr=[r['std'] for _, r in spread], fmt='none',
-                        ecolor='black', capsize=3)
+            ax.errorbar([i for i, _ in spread], [r['mean'] for _, r in spread],
+                        yerr=[r['std'] for _, r in spread],
+                        fmt='none',
+                        ecolor='black',
+                        capsize=3)
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, rotation=30, ha='right', fontsize=8)
         ax.set_title(f'{bench}\n{metric}', fontsize=7)

@@ -47,7 +47,8 @@ from mmdense.registry import METRICS
 D2_IOU_THRS = tuple(t / 100.0 for t in range(50, 100, 5))
 
 
-def voc_ap(rec: np.ndarray, prec: np.ndarray,
+def voc_ap(rec: np.ndarray,
+           prec: np.ndarray,
            use_07_metric: bool = True) -> float:
     """detectron2 ``voc_ap`` (pascal_voc_evaluation.py:155-184)."""
     if use_07_metric:
@@ -76,15 +77,15 @@ def best_overlaps(dets: np.ndarray,
     bb = dets[:, None, :].astype(float)
     g = gts[None, :, :].astype(float)
     iw = np.maximum(
-        np.minimum(g[..., 2], bb[..., 2]) - np.maximum(g[..., 0], bb[..., 0])
-        + 1.0, 0.0)
+        np.minimum(g[..., 2], bb[..., 2]) - np.maximum(g[..., 0], bb[..., 0]) +
+        1.0, 0.0)
     ih = np.maximum(
-        np.minimum(g[..., 3], bb[..., 3]) - np.maximum(g[..., 1], bb[..., 1])
-        + 1.0, 0.0)
+        np.minimum(g[..., 3], bb[..., 3]) - np.maximum(g[..., 1], bb[..., 1]) +
+        1.0, 0.0)
     inters = iw * ih
-    uni = ((bb[..., 2] - bb[..., 0] + 1.0) * (bb[..., 3] - bb[..., 1] + 1.0)
-           + (g[..., 2] - g[..., 0] + 1.0) * (g[..., 3] - g[..., 1] + 1.0)
-           - inters)
+    uni = ((bb[..., 2] - bb[..., 0] + 1.0) * (bb[..., 3] - bb[..., 1] + 1.0) +
+           (g[..., 2] - g[..., 0] + 1.0) * (g[..., 3] - g[..., 1] + 1.0) -
+           inters)
     overlaps = inters / uni
     return overlaps.max(axis=1), overlaps.argmax(axis=1)
 
@@ -111,7 +112,8 @@ def voc_eval(dets: Sequence[np.ndarray],
     for i, d in enumerate(dets):
         end = start + len(d)
         ovmax[start:end], jmax[start:end] = best_overlaps(
-            d[:, :4], np.asarray(gts[i], float).reshape(-1, 4))
+            d[:, :4],
+            np.asarray(gts[i], float).reshape(-1, 4))
         start = end
     sorted_ind = np.argsort(-boxes[:, 4])  # :245
     aps = []
@@ -193,28 +195,30 @@ class Detectron2VOCMetric(VOCMetric):
             dets, boxes, difficult = [], [], []
             for gt, pred in zip(gts, preds):
                 d = np.asarray(pred[c]).reshape(-1, 5)
-                dets.append(np.hstack([
-                    _as_written(self._written(d[:, :4]), '.1f'),
-                    _as_written(d[:, 4:], '.3f')
-                ]))
+                dets.append(
+                    np.hstack([
+                        _as_written(self._written(d[:, :4]), '.1f'),
+                        _as_written(d[:, 4:], '.3f')
+                    ]))
                 keep = gt['labels'] == c
                 ign = gt['labels_ignore'] == c
-                boxes.append(np.concatenate([
-                    self._written(gt['bboxes'][keep]),
-                    self._written(gt['bboxes_ignore'][ign])
-                ]).reshape(-1, 4))
-                difficult.append(
-                    np.r_[np.zeros(keep.sum(), bool),
-                          np.ones(ign.sum(), bool)])
-            for t, ap in zip(self.iou_thrs,
-                             voc_eval(dets, boxes, difficult, self.iou_thrs,
-                                      self.use_07_metric)):
+                boxes.append(
+                    np.concatenate([
+                        self._written(gt['bboxes'][keep]),
+                        self._written(gt['bboxes_ignore'][ign])
+                    ]).reshape(-1, 4))
+                difficult.append(np.r_[np.zeros(keep.sum(), bool),
+                                       np.ones(ign.sum(), bool)])
+            for t, ap in zip(
+                    self.iou_thrs,
+                    voc_eval(dets, boxes, difficult, self.iou_thrs,
+                             self.use_07_metric)):
                 aps[t].append(ap)
         # :113-114
         m_ap = OrderedDict((t, float(np.mean(x))) for t, x in aps.items())
         out = OrderedDict(mAP=float(np.mean(list(m_ap.values()))))
         for t, v in m_ap.items():
             out[f'AP{int(round(t * 100)):02d}'] = v
-        logger.info('detectron2 VOC evaluation (x 100): ' + ', '.join(
-            f'{k} {v * 100:.2f}' for k, v in out.items()))
+        logger.info('detectron2 VOC evaluation (x 100): ' +
+                    ', '.join(f'{k} {v * 100:.2f}' for k, v in out.items()))
         return out

@@ -1,2 +1,8 @@
 """Algorithms, necks, heads, losses and memories of mmdense."""
-from . import algorithms, heads, losses, memories, necks, utils  # noqa: F401
+from . import (algorithms, data_preprocessors, heads, losses, memories, necks,
+               utils)
+
+__all__ = [
+    'algorithms', 'data_preprocessors', 'heads', 'losses', 'memories', 'necks',
+    'utils'
+]

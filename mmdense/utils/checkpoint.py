@@ -55,12 +55,16 @@ def _ndarray(arr: np.ndarray, where: str) -> dict:
     if arr.dtype.hasobject:
         raise TypeError(f'{where}: a numpy array of Python objects cannot be '
                         'stored weights-only')
-    return {_MARK: 'ndarray', 'dtype': arr.dtype.str,
-            'shape': list(arr.shape),
-            'data': np.ascontiguousarray(arr).tobytes()}
+    return {
+        _MARK: 'ndarray',
+        'dtype': arr.dtype.str,
+        'shape': list(arr.shape),
+        'data': np.ascontiguousarray(arr).tobytes()
+    }
 
 
-def encode_plain(obj: Any, where: str = 'checkpoint',
+def encode_plain(obj: Any,
+                 where: str = 'checkpoint',
                  dropped: Optional[list] = None) -> Any:
     """``obj`` with every value weights-only loading refuses replaced by a
     plain dict marked ``'__mmdense__'``: numpy arrays and scalars (dtype,
@@ -78,11 +82,18 @@ def encode_plain(obj: Any, where: str = 'checkpoint',
         return obj
     if isinstance(obj, HistoryBuffer):
         log, count = obj.data
-        return {_MARK: 'HistoryBuffer', 'max_length': int(obj.max_length),
-                'log': _ndarray(log, where), 'count': _ndarray(count, where)}
+        return {
+            _MARK: 'HistoryBuffer',
+            'max_length': int(obj.max_length),
+            'log': _ndarray(log, where),
+            'count': _ndarray(count, where)
+        }
     if isinstance(obj, Counter):  # MultiStepLR's milestones
-        return {_MARK: 'Counter', 'items': [
-            [encode_plain(k, where, dropped), v] for k, v in obj.items()]}
+        return {
+            _MARK: 'Counter',
+            'items':
+            [[encode_plain(k, where, dropped), v] for k, v in obj.items()]
+        }
     if isinstance(obj, dict):
         out = OrderedDict() if isinstance(obj, OrderedDict) else {}
         for k, v in obj.items():
@@ -95,8 +106,10 @@ def encode_plain(obj: Any, where: str = 'checkpoint',
                 out[k] = value
         return out
     if isinstance(obj, (list, tuple, set)):
-        items = [encode_plain(v, f'{where}[{i}]', dropped)
-                 for i, v in enumerate(obj)]
+        items = [
+            encode_plain(v, f'{where}[{i}]', dropped)
+            for i, v in enumerate(obj)
+        ]
         items = [v for v in items if v is not _DROP]
         return type(obj)(items) if not hasattr(obj, '_fields') else \
             tuple(items)
@@ -109,8 +122,9 @@ _DROP = object()
 
 
 def _array(rec: dict) -> np.ndarray:
-    return np.frombuffer(rec['data'], dtype=np.dtype(rec['dtype'])).reshape(
-        rec['shape']).copy()
+    return np.frombuffer(
+        rec['data'],
+        dtype=np.dtype(rec['dtype'])).reshape(rec['shape']).copy()
 
 
 def decode_plain(obj: Any) -> Any:
@@ -175,8 +189,8 @@ def seal(obj: dict) -> dict:
     dropped: list = []
     plain = encode_plain(obj, 'checkpoint', dropped)
     digest, n = tensor_digest(plain)
-    plain[INTEGRITY_KEY] = dict(sha256=digest, tensors=n,
-                                algorithm='mmdense tensor_digest v1')
+    plain[INTEGRITY_KEY] = dict(
+        sha256=digest, tensors=n, algorithm='mmdense tensor_digest v1')
     obj.clear()
     obj.update(plain)
     return dropped
@@ -192,12 +206,14 @@ def save_checkpoint_file(obj: dict, out: str) -> None:
 
 # ----------------------------------------------------------------- loading
 def _first_global(err: BaseException) -> Optional[str]:
-    found = re.findall(r'(?:Unsupported global: GLOBAL|unsupported GLOBAL) '
-                       r'([\w.]+)', str(err))
+    found = re.findall(
+        r'(?:Unsupported global: GLOBAL|unsupported GLOBAL) '
+        r'([\w.]+)', str(err))
     return found[0] if found else None
 
 
-def load_checkpoint_file(path: str, trust: bool = False,
+def load_checkpoint_file(path: str,
+                         trust: bool = False,
                          option: str = '--trust',
                          mmap: bool = False,
                          verify: bool = True) -> Any:
@@ -219,8 +235,11 @@ def load_checkpoint_file(path: str, trust: bool = False,
                       'file can run code, use it only if you trust its '
                       'source')
     try:
-        obj = torch.load(path, map_location='cpu', weights_only=not trust,
-                         mmap=mmap and zipfile.is_zipfile(path))
+        obj = torch.load(
+            path,
+            map_location='cpu',
+            weights_only=not trust,
+            mmap=mmap and zipfile.is_zipfile(path))
     except pickle.UnpicklingError as err:
         name = _first_global(err)
         if name is None:
@@ -360,8 +379,10 @@ def checkpoint_candidates(work_dir: str) -> List[str]:
     def scan(folder):
         if not osp.isdir(folder):
             return []
-        return [osp.join(folder, n) for n in os.listdir(folder)
-                if CHECKPOINT_NAME.match(n)]
+        return [
+            osp.join(folder, n) for n in os.listdir(folder)
+            if CHECKPOINT_NAME.match(n)
+        ]
 
     found = scan(work_dir)
     pointer = osp.join(work_dir, 'last_checkpoint')
@@ -375,9 +396,9 @@ def checkpoint_candidates(work_dir: str) -> List[str]:
     return found
 
 
-def find_complete_checkpoint(work_dir: str,
-                             warn: Callable[[str], None] = warnings.warn
-                             ) -> Optional[str]:
+def find_complete_checkpoint(
+        work_dir: str,
+        warn: Callable[[str], None] = warnings.warn) -> Optional[str]:
     """The complete training checkpoint of ``work_dir`` with the highest
     iteration (``meta['iter']``; ``None`` if there is none).  Each file
     that is not one (truncated, corrupt, exported weights, a bare tensor,
@@ -389,8 +410,8 @@ def find_complete_checkpoint(work_dir: str,
             ckpt = load_checkpoint_file(path, mmap=True, verify=False)
             problem = training_checkpoint_problem(ckpt)
         except CheckpointError as err:
-            problem = str(err).replace(f'{path} is ', '').replace(
-                f'{path}', 'the file')
+            problem = str(err).replace(f'{path} is ',
+                                       '').replace(f'{path}', 'the file')
             ckpt = None
         if problem is None and ckpt['meta'].get('healthy') is False:
             problem = ('not healthy ('
@@ -399,8 +420,7 @@ def find_complete_checkpoint(work_dir: str,
             warn(f'resume: skipping {path}: {problem}; trying the others '
                  '(delete or move the file to silence this).')
             continue
-        ranked.append((ckpt['meta']['iter'], os.stat(path).st_mtime_ns,
-                       path))
+        ranked.append((ckpt['meta']['iter'], os.stat(path).st_mtime_ns, path))
         del ckpt
     for _, _, path in sorted(ranked, reverse=True):
         problem = checkpoint_problem(path)
@@ -420,5 +440,5 @@ def stale_temp_files(folder: str) -> List[str]:
     save left in ``folder``."""
     if not osp.isdir(folder):
         return []
-    return sorted(osp.join(folder, n) for n in os.listdir(folder)
-                  if TEMP_NAME.match(n))
+    return sorted(
+        osp.join(folder, n) for n in os.listdir(folder) if TEMP_NAME.match(n))

@@ -9,20 +9,21 @@ from typing import Callable, Optional
 
 from mmengine.config import Config, DictAction
 
-
 DEBUG_ENV = 'MMDENSE_DEBUG'
 
 
 def add_debug_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        '--debug', action='store_true',
+        '--debug',
+        action='store_true',
         help=f'show the full traceback of an error (also {DEBUG_ENV}=1); '
         'without it an error is one line naming what to fix')
 
 
 def add_trust_arg(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        '--trust', action='store_true',
+        '--trust',
+        action='store_true',
         help=f'unpickle {what} in full (it can run arbitrary code): only for '
         'a file from a source you trust that weights-only loading refuses '
         '(e.g. a stock mmengine / mmdet / mmseg training checkpoint)')
@@ -38,7 +39,8 @@ def _message(err: BaseException) -> str:
     expected = (CheckpointError, FileNotFoundError, ValueError, KeyError)
     names = {c.__name__ for c in type(err).__mro__}
     if isinstance(err, expected) or names & {
-            'ConversionError', 'PretrainedLoadError', 'NonFiniteLossError'}:
+            'ConversionError', 'PretrainedLoadError', 'NonFiniteLossError'
+    }:
         return text or type(err).__name__
     return (f'{type(err).__name__}: {text} (run with --debug or '
             f'{DEBUG_ENV}=1 for the traceback)')
@@ -50,8 +52,8 @@ def run_cli(main: Callable[[], Optional[int]]) -> None:
     user error (a file, key, option or value to fix) as its message, any
     other with its type and how to see the traceback - unless ``--debug``
     is on the command line or ``MMDENSE_DEBUG`` is set, which re-raise."""
-    debug = '--debug' in sys.argv[1:] or os.environ.get(
-        DEBUG_ENV, '') not in ('', '0')
+    debug = '--debug' in sys.argv[1:] or os.environ.get(DEBUG_ENV,
+                                                        '') not in ('', '0')
     try:
         status = main()
     except Exception as err:  # noqa: B902  (SystemExit passes through)
@@ -95,26 +97,3 @@ def load_config(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
-
-
-def build_runner(cfg: Config, trust: bool = False, strict: bool = False):
-    """Register everything, keep the config's registry scope, start a CPU
-    process group where needed and build the Runner (``runner_type`` or
-    :class:`mmdense.engine.Runner`).  ``trust``: unpickle the checkpoint it
-    resumes / loads in full (``--trust``); ``strict``: ``load_from`` must
-    match the model exactly."""
-    from mmengine.registry import RUNNERS
-
-    from mmdense.engine import Runner
-    from .config import apply_cpu_fallbacks
-    from .dist import init_cpu_dist_if_needed
-    from .setup_env import register_all_modules
-    register_all_modules(init_default_scope=False)
-    cfg.default_scope = cfg.get('default_scope', 'mmdense')
-    init_cpu_dist_if_needed(cfg.launcher)
-    apply_cpu_fallbacks(cfg, distributed=cfg.launcher != 'none')
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
-    runner.trust_checkpoints = trust
-    runner.strict_load = strict
-    return runner

@@ -28,14 +28,17 @@ def apply_cpu_fallbacks(cfg: Config, distributed: bool) -> Config:
         optim.type = 'mmdense.engine.CPUAmpOptimWrapper'
         if optim.get('dtype') in ('float16', torch.float16):
             optim.setdefault('loss_scale', 'dynamic')
-            print_log('No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
-                      '(fp16 autocast on CPU, dynamic loss scaling).',
-                      logger='current')
+            print_log(
+                'No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
+                '(fp16 autocast on CPU, dynamic loss scaling).',
+                logger='current')
         else:
             optim.pop('loss_scale', None)
             optim.dtype = 'bfloat16'
-            print_log('No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
-                      '(bf16 autocast on CPU).', logger='current')
+            print_log(
+                'No CUDA: AmpOptimWrapper -> CPUAmpOptimWrapper '
+                '(bf16 autocast on CPU).',
+                logger='current')
     if distributed:
         wrapper = cfg.get('model_wrapper_cfg') or dict(
             broadcast_buffers=False,
@@ -45,7 +48,8 @@ def apply_cpu_fallbacks(cfg: Config, distributed: bool) -> Config:
                 'mmengine.MMDistributedDataParallel'):
             wrapper['type'] = 'mmdense.engine.CPUDistributedDataParallel'
             cfg.model_wrapper_cfg = wrapper
-            print_log('No CUDA: distributed run on gloo with '
-                      'CPUDistributedDataParallel (SyncBN -> BN).',
-                      logger='current')
+            print_log(
+                'No CUDA: distributed run on gloo with '
+                'CPUDistributedDataParallel (SyncBN -> BN).',
+                logger='current')
     return cfg

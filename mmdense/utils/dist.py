@@ -24,8 +24,10 @@ def init_cpu_dist_if_needed(launcher: str) -> bool:
             '--launcher pytorch (tools/dist_train.sh), which runs on gloo.')
     if dist.is_available() and dist.is_initialized():
         return False
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
-               if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        if k not in os.environ
+    ]
     if missing:
         raise RuntimeError(
             f'--launcher pytorch needs the environment variables {missing}; '

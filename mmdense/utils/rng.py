@@ -48,8 +48,9 @@ def preserve_rng(cuda: bool = True):
 def sample_seed(*keys: int) -> int:
     """A well-mixed 32-bit seed from integer keys, e.g. ``(seed, rank,
     epoch, position)`` (numpy's ``SeedSequence``)."""
-    return int(np.random.SeedSequence([k & 0xFFFFFFFFFFFFFFFF for k in keys])
-               .generate_state(1)[0])
+    return int(
+        np.random.SeedSequence([k & 0xFFFFFFFFFFFFFFFF
+                                for k in keys]).generate_state(1)[0])
 
 
 def seed_everything_cpu(seed: int) -> None:

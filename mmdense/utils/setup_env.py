@@ -11,11 +11,12 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         init_default_scope (bool): Also make ``mmdense`` the default scope,
             so that registries build from mmdense first (then mmpretrain).
     """
+    from mmpretrain.utils import register_all_modules as mmpretrain_register
+
     import mmdense.datasets  # noqa: F401
     import mmdense.engine  # noqa: F401
     import mmdense.evaluation  # noqa: F401
     import mmdense.models  # noqa: F401
-    from mmpretrain.utils import register_all_modules as mmpretrain_register
     mmpretrain_register(init_default_scope=False)
 
     if not init_default_scope:

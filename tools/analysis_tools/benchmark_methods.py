@@ -36,7 +36,7 @@ Steps:
    checkpoint loaded exactly into that model's ResNet-18), then every
    method.  Every row is measured on held-out synthetic images:
 
-   * **probe mIoU**: :class:`mmdense.engine.monitors.DenseProbeHook`'s
+   * **probe mIoU**: :class:`mmdense.engine.hooks.DenseProbeHook`'s
      frozen linear probe of the last feature map (C5; for DeCon also its
      decoder level ``dec0``), fitted on the synthetic VOC2012 segmentation
      ``train`` split and scored on ``val`` (21 classes, images resized to
@@ -122,11 +122,11 @@ NUM_SEG_CLASSES = 21  # VOC (PROBE_CONFIG's num_classes)
 NUM_OBJECT_CLASSES = 5  # mmdense.datasets.synthetic.CLASSES
 DATA_SEED = 0  # make_synthetic.py's default
 #: (key, column title) of the metrics, in table and chart order
-METRICS = (('probe_miou_c5', 'probe mIoU C5'),
-           ('probe_miou_dec0', 'probe mIoU decoder (dec0)'),
+METRICS = (('probe_miou_c5', 'probe mIoU C5'), ('probe_miou_dec0',
+                                                'probe mIoU decoder (dec0)'),
            ('crop_knn_top1', 'crop kNN top-1'),
-           ('crop_linear_top1', 'crop linear top-1'),
-           ('pretext_acc', 'pretext held-out acc'))
+           ('crop_linear_top1', 'crop linear top-1'), ('pretext_acc',
+                                                       'pretext held-out acc'))
 
 
 def parse_args(argv=None):
@@ -135,34 +135,55 @@ def parse_args(argv=None):
         'compare the encoders (probe, object crops, pretext accuracy)',
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('Usage::')[1].split('Steps:')[0])
-    parser.add_argument('--iters', type=int, default=200,
-                        help='pre-training iterations of every method (and '
-                        'of the positive control it trains)')
-    parser.add_argument('--methods', nargs='+', choices=list(METHODS),
-                        default=list(METHODS), metavar='METHOD',
-                        help=f'subset of: {" ".join(METHODS)}')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=200,
+        help='pre-training iterations of every method (and '
+        'of the positive control it trains)')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=list(METHODS),
+        default=list(METHODS),
+        metavar='METHOD',
+        help=f'subset of: {" ".join(METHODS)}')
     parser.add_argument('--work-dir', default='work_dirs/benchmark_methods')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='training seed (randomness.seed), random-init '
-                        'seed and pretext evaluation seed')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='training seed (randomness.seed), random-init '
+        'seed and pretext evaluation seed')
     control = parser.add_mutually_exclusive_group()
     control.add_argument(
-        '--positive-control', metavar='CKPT',
+        '--positive-control',
+        metavar='CKPT',
         help='a supervised checkpoint whose state_dict holds backbone.* of '
         f'the same ResNet-18 (default: train {SUPERVISED} for --iters)')
-    control.add_argument('--no-positive-control', action='store_true',
-                         help='leave the positive-control row out')
-    parser.add_argument('--data-root', default='data/synthetic',
-                        help='the synthetic data (made there if missing)')
+    control.add_argument(
+        '--no-positive-control',
+        action='store_true',
+        help='leave the positive-control row out')
+    parser.add_argument(
+        '--data-root',
+        default='data/synthetic',
+        help='the synthetic data (made there if missing)')
     parser.add_argument('--num-train', type=int, default=64)
     parser.add_argument('--num-val', type=int, default=32)
     parser.add_argument('--num-unlabeled', type=int, default=64)
-    parser.add_argument('--crop-size', type=int, default=64,
-                        help='object crops are resized to this square')
+    parser.add_argument(
+        '--crop-size',
+        type=int,
+        default=64,
+        help='object crops are resized to this square')
     parser.add_argument('--knn-k', type=int, default=10)
-    parser.add_argument('--pretext-rounds', type=int, default=8,
-                        help='seeded passes over COCO val2017 for the '
-                        'pretext accuracy')
+    parser.add_argument(
+        '--pretext-rounds',
+        type=int,
+        default=8,
+        help='seeded passes over COCO val2017 for the '
+        'pretext accuracy')
     add_trust_arg(parser, '--positive-control')
     add_debug_arg(parser)
     args = parser.parse_args(argv)
@@ -179,8 +200,11 @@ def prepare_data(args) -> str:
     ``data/synthetic/...``)."""
     from mmdense.datasets.synthetic import make_synthetic_datasets
     make_synthetic_datasets(
-        args.data_root, num_train=args.num_train, num_val=args.num_val,
-        num_unlabeled=args.num_unlabeled, seed=DATA_SEED)
+        args.data_root,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        num_unlabeled=args.num_unlabeled,
+        seed=DATA_SEED)
     data_root = osp.realpath(args.data_root)
     if data_root == osp.realpath('data/synthetic'):
         return os.getcwd()
@@ -210,28 +234,36 @@ def pretrain(name: str, config: str, args, cwd: str) -> dict:
                 record = json.load(f)
         return dict(record, checkpoint=ckpt)
     cmd = [
-        sys.executable, osp.join(ROOT, 'tools/train.py'),
+        sys.executable,
+        osp.join(ROOT, 'tools/train.py'),
         osp.join(ROOT, config), '--work-dir', out, '--cfg-options',
         f'train_cfg.max_iters={args.iters}',
         f'default_hooks.checkpoint.interval={args.iters}',
         f'randomness.seed={args.seed}'
     ]
-    print(f'[benchmark] {name}: pre-training {config} for {args.iters} '
-          f'iterations (log: {log})', flush=True)
+    print(
+        f'[benchmark] {name}: pre-training {config} for {args.iters} '
+        f'iterations (log: {log})',
+        flush=True)
     os.makedirs(osp.dirname(out), exist_ok=True)
     start = time.perf_counter()
     with open(log, 'w') as f:
-        proc = subprocess.run(cmd, cwd=cwd, stdout=f,
-                              stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - start
     if proc.returncode or not osp.isfile(ckpt):
         with open(log) as f:
             tail = ''.join(f.readlines()[-20:])
         raise RuntimeError(f'pre-training {name} failed (exit '
                            f'{proc.returncode}); see {log}:\n{tail}')
-    record = dict(name=name, config=config, iters=args.iters,
-                  seed=args.seed, command=shlex.join(cmd), cwd=cwd,
-                  checkpoint=ckpt, wall_time_s=wall)
+    record = dict(
+        name=name,
+        config=config,
+        iters=args.iters,
+        seed=args.seed,
+        command=shlex.join(cmd),
+        cwd=cwd,
+        checkpoint=ckpt,
+        wall_time_s=wall)
     with open(record_file, 'w') as f:
         json.dump(record, f, indent=1)
     print(f'[benchmark] {name}: done in {wall:.0f} s', flush=True)
@@ -248,8 +280,8 @@ def load_config(config: str):
 def _visualize_dense():
     """The sibling tool whose ``build_model`` builds a config's model."""
     spec = importlib.util.spec_from_file_location(
-        'visualize_dense', osp.join(osp.dirname(__file__),
-                                    'visualize_dense.py'))
+        'visualize_dense',
+        osp.join(osp.dirname(__file__), 'visualize_dense.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -280,8 +312,8 @@ def build_model(cfg, checkpoint: Optional[str] = None, seed: int = 0):
 def load_positive_control(model, path: str, trust: bool = False) -> None:
     """The ``backbone.*`` tensors of a supervised checkpoint into
     ``model.backbone``: every key must match (names and shapes)."""
-    from mmdense.engine.pretrained import load_pretrained
     from mmdense.utils.checkpoint import load_checkpoint_file
+    from mmdense.weights import load_pretrained
     ckpt = load_checkpoint_file(path, trust=trust, option='--trust')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
@@ -303,8 +335,9 @@ def object_crops(split: str, num: int, size: int):
         scene = make_scene(DATA_SEED, split, index, PROBE_SIZE)
         for inst in scene.instances:
             x0, y0, x1, y1 = inst.bbox
-            crop = cv2.resize(scene.image[y0:y1, x0:x1, ::-1], (size, size),
-                              interpolation=cv2.INTER_AREA)
+            crop = cv2.resize(
+                scene.image[y0:y1, x0:x1, ::-1], (size, size),
+                interpolation=cv2.INTER_AREA)
             crops.append(torch.from_numpy(crop.transpose(2, 0, 1).copy()))
             labels.append(inst.label)
     return torch.stack(crops), torch.tensor(labels)
@@ -337,7 +370,7 @@ def knn_accuracy(train_feats: torch.Tensor,
 def crop_vectors(hook, model, crops: torch.Tensor) -> torch.Tensor:
     """Global-average-pooled C5 of the transferred encoder (the probe's
     feature source) for uint8 crops."""
-    from mmdense.engine.monitors import frozen_eval
+    from mmdense.evaluation.dense_probe import frozen_eval
     hook.level = 'enc'
     level, source = hook.resolve(model)
     with frozen_eval(model):
@@ -346,13 +379,14 @@ def crop_vectors(hook, model, crops: torch.Tensor) -> torch.Tensor:
 
 
 def crop_scores(hook, model, crops: dict, k: int) -> Dict[str, float]:
-    from mmdense.engine.monitors import linear_probe_scores
+    from mmdense.evaluation.dense_probe import linear_probe_scores
     (train, train_y), (val, val_y) = crops['train'], crops['val']
     train_v = crop_vectors(hook, model, train)
     val_v = crop_vectors(hook, model, val)
-    linear = linear_probe_scores(
-        train_v[..., None, None], train_y[:, None, None],
-        val_v[..., None, None], val_y[:, None, None], NUM_OBJECT_CLASSES)
+    linear = linear_probe_scores(train_v[..., None, None], train_y[:, None,
+                                                                   None],
+                                 val_v[..., None, None], val_y[:, None, None],
+                                 NUM_OBJECT_CLASSES)
     return dict(
         crop_knn_top1=knn_accuracy(train_v, train_y, val_v, val_y, k),
         crop_linear_top1=linear['aAcc'])
@@ -363,7 +397,7 @@ def probe_hook(data_root: str, max_samples: int):
     """The probe of the synthetic benchmarks (:data:`PROBE_CONFIG`: its VOC
     ``train`` / ``val`` datasets, image size, classes and SGD steps) on the
     VOC2012 copy under ``data_root``."""
-    from mmdense.engine.monitors import DenseProbeHook
+    from mmdense.engine.hooks import DenseProbeHook
     probe = load_config(PROBE_CONFIG).probe.to_dict()
     probe.pop('level')
     voc = osp.join(data_root, 'VOCdevkit/VOC2012')
@@ -375,8 +409,8 @@ def probe_hook(data_root: str, max_samples: int):
 def probe_scores(hook, model) -> Dict[str, float]:
     """Probe mIoU of C5 and of every DeCon decoder level."""
     levels = ['enc'] + [
-        lv for lv in getattr(model, 'level_heads', dict)()
-        if lv.startswith('dec')
+        lv
+        for lv in getattr(model, 'level_heads', dict)() if lv.startswith('dec')
     ]
     out = {}
     for level in levels:
@@ -390,8 +424,7 @@ def probe_scores(hook, model) -> Dict[str, float]:
 def pretext_task(model) -> Optional[str]:
     """``'acc'``: the head's loss dict has it (context prediction, patch
     pairs); ``'info_nce'``: CPC v2; None: no accuracy to report."""
-    from mmdense.models.algorithms.context_prediction import \
-        ContextPrediction
+    from mmdense.models.algorithms.context_prediction import ContextPrediction
     from mmdense.models.algorithms.cpc import CPCv2
     if isinstance(model, ContextPrediction):
         return 'acc'
@@ -426,9 +459,13 @@ def held_out_dataset(cfg, data_root: str):
     from mmengine.registry import DATASETS
     dataset = cfg.train_dataloader.dataset.to_dict()
     dataset.update(
-        data_root=osp.join(data_root, 'coco', ''), ann_file='',
-        sources=[dict(ann_file='annotations/instances_val2017.json',
-                      img_path='val2017/')])
+        data_root=osp.join(data_root, 'coco', ''),
+        ann_file='',
+        sources=[
+            dict(
+                ann_file='annotations/instances_val2017.json',
+                img_path='val2017/')
+        ])
     return DATASETS.build(dataset)
 
 
@@ -439,14 +476,15 @@ def pretext_scores(model, cfg, data_root: str, seed: int,
     from mmengine.registry import FUNCTIONS
 
     from mmdense.datasets.resumable import SeededDataset, SeededIndex
-    from mmdense.engine.monitors import frozen_eval
+    from mmdense.evaluation.dense_probe import frozen_eval
     from mmdense.utils.rng import preserve_rng, sample_seed, seeded_cpu_rng
     task = pretext_task(model)
     if task is None:
         return {}
     dataset = SeededDataset(held_out_dataset(cfg, data_root))
-    collate = FUNCTIONS.get(cfg.train_dataloader.get(
-        'collate_fn', dict(type='pseudo_collate'))['type'])
+    collate = FUNCTIONS.get(
+        cfg.train_dataloader.get('collate_fn',
+                                 dict(type='pseudo_collate'))['type'])
     batch = cfg.train_dataloader.batch_size
     if len(dataset) < batch:
         raise ValueError(f'{len(dataset)} val2017 images, fewer than one '
@@ -462,8 +500,8 @@ def pretext_scores(model, cfg, data_root: str, seed: int,
                 # the model's own draws (e.g. the other-image patches of
                 # the adjacent task) from a seed of the batch
                 with seeded_cpu_rng(sample_seed(seed, r, start, 1)):
-                    losses = model(**model.data_preprocessor(data, False),
-                                   mode='loss')
+                    losses = model(
+                        **model.data_preprocessor(data, False), mode='loss')
                 if task == 'acc':
                     accs.append(float(losses['acc']))
     if task == 'acc':
@@ -475,9 +513,11 @@ def pretext_scores(model, cfg, data_root: str, seed: int,
         accs = [a for a, _, _ in nce]
         chance = float(np.mean([c for _, c, _ in nce]))
         samples = sum(n for _, _, n in nce)
-    return dict(pretext_acc=100 * float(np.mean(accs)),
-                pretext_chance=100 * chance, pretext_task=name,
-                pretext_samples=samples)
+    return dict(
+        pretext_acc=100 * float(np.mean(accs)),
+        pretext_chance=100 * chance,
+        pretext_task=name,
+        pretext_samples=samples)
 
 
 # -------------------------------------------------------------- evaluation
@@ -494,9 +534,10 @@ def evaluate(model, cfg, hook, crops, args) -> dict:
 def benchmark_rows(args, records: Dict[str, dict],
                    positive: Optional[str]) -> List[dict]:
     hook = probe_hook(args.data_root, max(args.num_train, args.num_val))
-    crops = {split: object_crops(split, num, args.crop_size)
-             for split, num in (('train', args.num_train),
-                                ('val', args.num_val))}
+    crops = {
+        split: object_crops(split, num, args.crop_size)
+        for split, num in (('train', args.num_train), ('val', args.num_val))
+    }
     base_cfg = load_config(BASELINE_CONFIG)
     rows = []
 
@@ -509,19 +550,30 @@ def benchmark_rows(args, records: Dict[str, dict],
         row['eval_s'] = time.perf_counter() - start
         rows.append(row)
 
-    add(RANDOM, build_model(base_cfg, seed=args.seed), None, None,
-        config=BASELINE_CONFIG, checkpoint=None)
+    add(RANDOM,
+        build_model(base_cfg, seed=args.seed),
+        None,
+        None,
+        config=BASELINE_CONFIG,
+        checkpoint=None)
     if positive is not None:
         model = build_model(base_cfg, seed=args.seed)
         load_positive_control(model, positive, args.trust)
-        add(POSITIVE, model, None, records.get('supervised'),
+        add(POSITIVE,
+            model,
+            None,
+            records.get('supervised'),
             config=(records.get('supervised') or {}).get('config'),
             checkpoint=positive)
     for name in args.methods:
         record = records[name]
         cfg = load_config(METHODS[name])
-        add(name, build_model(cfg, record['checkpoint']), cfg, record,
-            config=METHODS[name], checkpoint=record['checkpoint'])
+        add(name,
+            build_model(cfg, record['checkpoint']),
+            cfg,
+            record,
+            config=METHODS[name],
+            checkpoint=record['checkpoint'])
     return rows
 
 
@@ -531,9 +583,11 @@ def _fmt(value, digits=1) -> str:
 
 
 def markdown_table(rows: List[dict]) -> str:
-    head = ['row', 'probe mIoU C5', 'probe mIoU decoder', 'crop kNN top-1',
-            'crop linear top-1', 'pretext held-out acc (chance)',
-            'pre-training wall time (s)']
+    head = [
+        'row', 'probe mIoU C5', 'probe mIoU decoder', 'crop kNN top-1',
+        'crop linear top-1', 'pretext held-out acc (chance)',
+        'pre-training wall time (s)'
+    ]
     lines = ['| ' + ' | '.join(head) + ' |', '|---' * len(head) + '|']
     for r in rows:
         pretext = '-'
@@ -541,8 +595,10 @@ def markdown_table(rows: List[dict]) -> str:
             pretext = (f"{r['pretext_acc']:.1f} ({r['pretext_chance']:.1f}; "
                        f"{r['pretext_task']})")
         cells = [
-            r['name'], _fmt(r.get('probe_miou_c5')),
-            _fmt(r.get('probe_miou_dec0')), _fmt(r.get('crop_knn_top1')),
+            r['name'],
+            _fmt(r.get('probe_miou_c5')),
+            _fmt(r.get('probe_miou_dec0')),
+            _fmt(r.get('crop_knn_top1')),
             _fmt(r.get('crop_linear_top1')), pretext,
             _fmt(r.get('pretrain_wall_s'), 0)
         ]
@@ -561,8 +617,10 @@ def machine() -> str:
 
 
 def write_results(rows: List[dict], meta: dict, work_dir: str) -> dict:
-    paths = {ext: osp.join(work_dir, f'results.{ext}')
-             for ext in ('md', 'csv', 'json', 'png')}
+    paths = {
+        ext: osp.join(work_dir, f'results.{ext}')
+        for ext in ('md', 'csv', 'json', 'png')
+    }
     table = markdown_table(rows)
     with open(paths['md'], 'w') as f:
         f.write(
@@ -582,15 +640,16 @@ def write_results(rows: List[dict], meta: dict, work_dir: str) -> dict:
             'brackets). Wall time: the pre-training subprocess.\n\n')
         f.write(table)
     fields = ['name', 'config', 'checkpoint'] + [k for k, _ in METRICS] + [
-        'pretext_chance', 'pretext_task', 'pretext_samples',
-        'pretrain_wall_s', 'eval_s'
+        'pretext_chance', 'pretext_task', 'pretext_samples', 'pretrain_wall_s',
+        'eval_s'
     ]
     with open(paths['csv'], 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=fields, extrasaction='ignore')
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: '' if r.get(k) is None else r[k]
-                             for k in fields})
+            writer.writerow(
+                {k: '' if r.get(k) is None else r[k]
+                 for k in fields})
     with open(paths['json'], 'w') as f:
         json.dump(dict(meta=meta, rows=rows), f, indent=1)
     bar_chart(rows, paths['png'])
@@ -606,19 +665,25 @@ def bar_chart(rows: List[dict], path: str) -> None:
     width = 0.8 / len(rows)
     fig, ax = plt.subplots(figsize=(3 + 2.4 * len(METRICS), 4.5))
     for i, r in enumerate(rows):
-        xs = [g + (i - (len(rows) - 1) / 2) * width
-              for g, (key, _) in enumerate(METRICS) if r.get(key) is not None]
+        xs = [
+            g + (i - (len(rows) - 1) / 2) * width
+            for g, (key, _) in enumerate(METRICS) if r.get(key) is not None
+        ]
         ys = [r[key] for key, _ in METRICS if r.get(key) is not None]
         ax.bar(xs, ys, width, label=r['name'], color=plt.cm.tab20(i % 20))
     for g, (key, _) in enumerate(METRICS):
         if key.startswith('crop'):
-            ax.hlines(100 / NUM_OBJECT_CLASSES, g - 0.45, g + 0.45,
-                      colors='black', linestyles='dashed', linewidth=1)
+            ax.hlines(
+                100 / NUM_OBJECT_CLASSES,
+                g - 0.45,
+                g + 0.45,
+                colors='black',
+                linestyles='dashed',
+                linewidth=1)
     ax.set_xticks(range(len(METRICS)))
     ax.set_xticklabels([t for _, t in METRICS], fontsize=8)
     ax.set_ylabel('percent (dashed: crop chance)')
-    ax.legend(fontsize=7, ncol=2, loc='upper left',
-              bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=7, ncol=2, loc='upper left', bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -636,8 +701,10 @@ def main(argv=None):
     MMLogger.get_instance('benchmark_methods', log_level='WARNING')
     os.makedirs(args.work_dir, exist_ok=True)
     cwd = prepare_data(args)
-    records = {name: pretrain(name, METHODS[name], args, cwd)
-               for name in args.methods}
+    records = {
+        name: pretrain(name, METHODS[name], args, cwd)
+        for name in args.methods
+    }
     positive = args.positive_control
     if positive is None and not args.no_positive_control:
         if osp.isfile(osp.join(ROOT, SUPERVISED)):
@@ -645,15 +712,18 @@ def main(argv=None):
                                              cwd)
             positive = records['supervised']['checkpoint']
         else:
-            print(f'[benchmark] {SUPERVISED} not found: no positive control',
-                  flush=True)
+            print(
+                f'[benchmark] {SUPERVISED} not found: no positive control',
+                flush=True)
     with DefaultScope.overwrite_default_scope('mmdense'):
         rows = benchmark_rows(args, records, positive)
     argv = sys.argv[1:] if argv is None else argv
     meta = dict(
         command='python tools/analysis_tools/benchmark_methods.py ' +
         shlex.join(argv),
-        iters=args.iters, seed=args.seed, machine=machine(),
+        iters=args.iters,
+        seed=args.seed,
+        machine=machine(),
         date=datetime.datetime.now().astimezone().isoformat(
             timespec='seconds'),
         data=(f'{args.data_root}: {args.num_train} train / {args.num_val} '

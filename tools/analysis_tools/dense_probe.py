@@ -9,7 +9,7 @@ a fine-tuning benchmark config (its model, its ``LoadPretrainedHook`` and
 model is built and initialised as for fine-tuning, the weights load through
 the same loud loader (every key or an error), nothing is trained: a 1x1-conv
 classifier is fitted on the frozen features of ``probe.dataset`` and scored
-on ``probe.val_dataset`` (:class:`mmdense.engine.monitors.DenseProbeHook`).
+on ``probe.val_dataset`` (:class:`mmdense.engine.hooks.DenseProbeHook`).
 ``probe.level``: ``'backbone'`` (the last stage, C5) or ``'decoder'`` (the
 FCN decoder's convs: a DeCon FCN decoder when ``load_decoder=True``).
 
@@ -77,13 +77,14 @@ def level_features(model, level: str):
                          f'{level!r}')
     if level == 'backbone':
         return lambda x: {level: model.backbone(x)[-1]}
-    return lambda x: {level: model.decode_head._forward_feature(
-        model.backbone(x))}
+    return lambda x: {
+        level: model.decode_head._forward_feature(model.backbone(x))
+    }
 
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmdense.engine.monitors import DenseProbeHook
+    from mmdense.engine.hooks import DenseProbeHook
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -95,8 +96,8 @@ def main(argv=None):
     out = osp.join(args.work_dir, 'probe')
     os.makedirs(out, exist_ok=True)
     model, report = build_probe_model(cfg)
-    hook = DenseProbeHook(level=level, scope=cfg.get('default_scope',
-                                                     'mmseg'), **probe)
+    hook = DenseProbeHook(
+        level=level, scope=cfg.get('default_scope', 'mmseg'), **probe)
     scores = hook.probe(model, extract=level_features(model, level))
     line = (f'{report}\nprobe ({level}): mIoU {scores["mIoU"]:.2f}  mAcc '
             f'{scores["mAcc"]:.2f}  aAcc {scores["aAcc"]:.2f}  '

@@ -41,15 +41,17 @@ import os.path as osp
 import random
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
+import torch
+
+from mmdense.utils.cli import add_debug_arg, add_trust_arg, run_cli
+
+# isort: off
 import matplotlib
 
-matplotlib.use('Agg')
+matplotlib.use('Agg')  # before pyplot: no display here
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from mmdense.utils.cli import (add_debug_arg, add_trust_arg,  # noqa: E402
-                               run_cli)
+# isort: on
 
 PANEL_INCHES = 3  # one square panel per view
 
@@ -60,14 +62,20 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config')
     parser.add_argument('--checkpoint', help='weights (default: random init)')
-    parser.add_argument('--image', help='an image file (default: a synthetic '
-                        'scene)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='scene and augmentation seed')
-    parser.add_argument('--teacher', action='store_true',
-                        help='draw the teacher branch instead of the student')
-    parser.add_argument('--max-lines', type=int, default=32,
-                        help='DenseCL: at most this many matches drawn')
+    parser.add_argument(
+        '--image', help='an image file (default: a synthetic '
+        'scene)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='scene and augmentation seed')
+    parser.add_argument(
+        '--teacher',
+        action='store_true',
+        help='draw the teacher branch instead of the student')
+    parser.add_argument(
+        '--max-lines',
+        type=int,
+        default=32,
+        help='DenseCL: at most this many matches drawn')
     parser.add_argument('--dpi', type=int, default=100)
     parser.add_argument('--out', required=True, help='output PNG')
     add_trust_arg(parser, '--checkpoint')
@@ -98,8 +106,11 @@ def load_source(image: Optional[str], seed: int) -> dict:
         return dict(img_path=image, sample_idx=0)
     from mmdense.datasets.synthetic import render_scene
     bgr = np.ascontiguousarray(render_scene(seed).image[..., ::-1])
-    return dict(img=bgr, img_shape=bgr.shape[:2], ori_shape=bgr.shape[:2],
-                sample_idx=0)
+    return dict(
+        img=bgr,
+        img_shape=bgr.shape[:2],
+        ori_shape=bgr.shape[:2],
+        sample_idx=0)
 
 
 def make_views(cfg, image: Optional[str], seed: int) -> dict:
@@ -132,8 +143,7 @@ def build_model(cfg, checkpoint: Optional[str], trust: bool = False):
         model.max_iters = 1
     if checkpoint:
         _load_checkpoint_to_model(
-            model, load_checkpoint_file(checkpoint, trust=trust),
-            strict=True)
+            model, load_checkpoint_file(checkpoint, trust=trust), strict=True)
     return model.eval()
 
 
@@ -142,8 +152,9 @@ def level_features(model, packed: dict, teacher: bool) -> Tuple[list, list]:
     """The features ``{level: (1, C, h, w)}`` of both views, twice: as
     DenseCL pairs them (view 1 student, or teacher with ``teacher``; view 2
     teacher) and both from the drawn branch (student, or teacher)."""
-    data = dict(inputs=[t[None] for t in packed['inputs'][:2]],
-                data_samples=[packed['data_samples']])
+    data = dict(
+        inputs=[t[None] for t in packed['inputs'][:2]],
+        data_samples=[packed['data_samples']])
     inputs = model.data_preprocessor(data, False)['inputs']
     branch = model.teacher_features if teacher else model.student_features
     return [branch(inputs[0]), model.teacher_features(inputs[1])], \
@@ -160,7 +171,7 @@ def geometry(packed: dict) -> Optional[dict]:
     sample = packed['data_samples']
     if 'view_boxes' not in sample:
         return None
-    from mmdense.models.utils.geometry import views_geometry
+    from mmdense.structures import views_geometry
     return views_geometry([sample])
 
 
@@ -178,7 +189,7 @@ def draw_correspondence(ax, views: List[np.ndarray], q: torch.Tensor,
     """DenseCL's matches from view 1 (q) to view 2 (k) on a side-by-side
     canvas; returns the panel title's statistics."""
     from mmdense.models.heads import dense_correspondence
-    from mmdense.models.utils.geometry import match_cells
+    from mmdense.structures import match_cells
     (hq, wq), (hk, wk) = q.shape[-2:], k.shape[-2:]
     match = dense_correspondence(q.flatten(2).float(),
                                  k.flatten(2).float())[0].numpy()
@@ -210,7 +221,11 @@ def draw_correspondence(ax, views: List[np.ndarray], q: torch.Tensor,
                 stats['ok'] += colour == 'lime'
                 stats['near'] += colour in ('lime', 'orange')
         ax.plot([src[i, 0], dst[match[i], 0]], [src[i, 1], dst[match[i], 1]],
-                '-o', color=colour, lw=1, ms=2.5, alpha=0.9)
+                '-o',
+                color=colour,
+                lw=1,
+                ms=2.5,
+                alpha=0.9)
     ax.axis('off')
     if truth is None:
         return f'{len(cells)} of {hq}x{wq} cells (no view geometry)'
@@ -243,8 +258,8 @@ def draw_assignment(ax, view: np.ndarray, feat: torch.Tensor, head,
     colours = slot_colours(scores.shape[1])[owner]
     vh, vw = view.shape[:2]
     ax.imshow(view)
-    ax.imshow(colours, alpha=0.5, extent=(0, vw, vh, 0),
-              interpolation='nearest')
+    ax.imshow(
+        colours, alpha=0.5, extent=(0, vw, vh, 0), interpolation='nearest')
     ax.axis('off')
     return len(np.unique(owner))
 
@@ -264,8 +279,11 @@ def draw_pca(ax, view: np.ndarray, feat: torch.Tensor) -> None:
     pcs = np.concatenate([pcs, np.zeros((h * w, 3 - pcs.shape[1]))], 1)
     vh, vw = view.shape[:2]
     ax.imshow(view)
-    ax.imshow(pcs.reshape(h, w, 3), alpha=0.6, extent=(0, vw, vh, 0),
-              interpolation='nearest')
+    ax.imshow(
+        pcs.reshape(h, w, 3),
+        alpha=0.6,
+        extent=(0, vw, vh, 0),
+        interpolation='nearest')
     ax.axis('off')
 
 
@@ -273,8 +291,8 @@ def level_name(level: str) -> str:
     return level or 'C5'
 
 
-def draw_figure(model, packed: dict, teacher: bool, max_lines: int,
-                dpi: int, title: str):
+def draw_figure(model, packed: dict, teacher: bool, max_lines: int, dpi: int,
+                title: str):
     """The whole figure (see the module docstring)."""
     from mmdense.models.heads import DenseCLHead
     heads: Dict[str, torch.nn.Module] = model.level_heads()
@@ -282,8 +300,7 @@ def draw_figure(model, packed: dict, teacher: bool, max_lines: int,
     views = [view_rgb(t) for t in packed['inputs'][:2]]
     geo = geometry(packed)
     rows = 1 + len(heads)
-    fig = plt.figure(figsize=(2 * PANEL_INCHES, rows * PANEL_INCHES),
-                     dpi=dpi)
+    fig = plt.figure(figsize=(2 * PANEL_INCHES, rows * PANEL_INCHES), dpi=dpi)
     grid = fig.add_gridspec(rows, 2)
     branch = 'teacher' if teacher else 'student'
     for v in range(2):
@@ -301,23 +318,28 @@ def draw_figure(model, packed: dict, teacher: bool, max_lines: int,
             ax = fig.add_subplot(grid[row, :])
             stats = draw_correspondence(ax, views, pair[0][level],
                                         pair[1][level], geo, max_lines)
-            ax.set_title(f'{name}: DenseCL matches, view 1 ({branch}) -> '
-                         f'view 2 (teacher)\n{stats}', fontsize=8)
+            ax.set_title(
+                f'{name}: DenseCL matches, view 1 ({branch}) -> '
+                f'view 2 (teacher)\n{stats}',
+                fontsize=8)
             continue
         for v in range(2):
             ax = fig.add_subplot(grid[row, v])
             feat = both[v][level]
             if hasattr(head, 'grouping'):
                 used = draw_assignment(ax, views[v], feat, head, teacher)
-                ax.set_title(f'{name} ({feat.shape[-2]}x{feat.shape[-1]}) '
-                             f'view {v + 1}: {branch} slots\n{used} of '
-                             f'{head_num_prototypes(head)} prototypes used',
-                             fontsize=8)
+                ax.set_title(
+                    f'{name} ({feat.shape[-2]}x{feat.shape[-1]}) '
+                    f'view {v + 1}: {branch} slots\n{used} of '
+                    f'{head_num_prototypes(head)} prototypes used',
+                    fontsize=8)
             else:
                 draw_pca(ax, views[v], feat)
-                ax.set_title(f'{name} ({feat.shape[-2]}x{feat.shape[-1]}) '
-                             f'view {v + 1}: {branch} features\nfirst 3 '
-                             'principal components', fontsize=8)
+                ax.set_title(
+                    f'{name} ({feat.shape[-2]}x{feat.shape[-1]}) '
+                    f'view {v + 1}: {branch} features\nfirst 3 '
+                    'principal components',
+                    fontsize=8)
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
@@ -350,9 +372,10 @@ def main(argv=None) -> None:
         'random init'
     image = osp.basename(args.image) if args.image else \
         f'synthetic scene {args.seed}'
-    fig = draw_figure(model, packed, args.teacher, args.max_lines, args.dpi,
-                      f'{osp.basename(args.config)} ({type(model).__name__},'
-                      f' {weights}), {image}')
+    fig = draw_figure(
+        model, packed, args.teacher, args.max_lines, args.dpi,
+        f'{osp.basename(args.config)} ({type(model).__name__},'
+        f' {weights}), {image}')
     h, w = save_rgb_png(fig, args.out)
     print(f'wrote {args.out} ({w} x {h} px, levels: '
           f"{', '.join(level_name(k) for k in model.level_heads())})")

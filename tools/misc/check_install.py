@@ -24,8 +24,9 @@ def requirements():
 def problems():
     for req in requirements():
         match = re.match(r'([A-Za-z0-9_.\-]+)\s*(==)?\s*([^<>=]*)$', req)
-        name, pinned = (match.group(1), match.group(3)) if match else (
-            re.split(r'[<>=]', req)[0], '')
+        name, pinned = (match.group(1),
+                        match.group(3)) if match else (re.split(r'[<>=]',
+                                                                req)[0], '')
         try:
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -41,8 +42,8 @@ def problems():
 def main():
     missing = list(problems())
     if not missing:
-        ops = subprocess.run(
-            [sys.executable, '-c', 'import mmcv.ops'], capture_output=True)
+        ops = subprocess.run([sys.executable, '-c', 'import mmcv.ops'],
+                             capture_output=True)
         if ops.returncode != 0:
             missing.append('mmcv: installed without its compiled ops')
     for item in missing:

@@ -26,7 +26,7 @@ import os.path as osp
 import sys
 
 from mmdense.utils.cli import add_debug_arg, add_trust_arg, run_cli
-from mmdense.utils.converters import FORMATS, ConversionError, export_weights
+from mmdense.weights import FORMATS, ConversionError, export_weights
 
 
 def parse_args(argv=None):
@@ -34,18 +34,25 @@ def parse_args(argv=None):
         description=__doc__.split('\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.split('\n')[1:]))
-    parser.add_argument('checkpoint', help='mmdense pre-training checkpoint '
-                        '(or import_official.py output)')
+    parser.add_argument(
+        'checkpoint',
+        help='mmdense pre-training checkpoint '
+        '(or import_official.py output)')
     parser.add_argument('out', help='output file')
-    parser.add_argument('--format', default='mm', choices=FORMATS,
-                        help='target format (default: mm)')
     parser.add_argument(
-        '--source', choices=['student', 'teacher'],
+        '--format',
+        default='mm',
+        choices=FORMATS,
+        help='target format (default: mm)')
+    parser.add_argument(
+        '--source',
+        choices=['student', 'teacher'],
         help="which weights (default: the method's, from the checkpoint)")
-    parser.add_argument('--no-decoder', action='store_true',
-                        help='export the backbone only')
     parser.add_argument(
-        '--partial-decoder', action='store_true',
+        '--no-decoder', action='store_true', help='export the backbone only')
+    parser.add_argument(
+        '--partial-decoder',
+        action='store_true',
         help='accept a decoder with missing layers (e.g. official DeCon '
         'FPN: only fpn_output2); the backbone is always checked in full')
     add_trust_arg(parser, 'CKPT')
@@ -58,9 +65,14 @@ def main(argv=None):
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
     try:
-        report = export_weights(args.checkpoint, args.out, args.format,
-                                args.source, not args.no_decoder,
-                                args.partial_decoder, trust=args.trust)
+        report = export_weights(
+            args.checkpoint,
+            args.out,
+            args.format,
+            args.source,
+            not args.no_decoder,
+            args.partial_decoder,
+            trust=args.trust)
     except ConversionError as err:
         print(f'export refused: {err}', file=sys.stderr)
         return 1

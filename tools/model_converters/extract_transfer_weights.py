@@ -1,6 +1,7 @@
 """Export the weights that transfer from an mmdense pre-training checkpoint.
 
-    python tools/model_converters/extract_transfer_weights.py CKPT OUT.pth [--source student|teacher]
+    python tools/model_converters/extract_transfer_weights.py CKPT OUT.pth \
+        [--source student|teacher]
 
 OUT.pth holds only tensors, ``{'state_dict': {...}, 'meta': {...}}`` with the
 downstream keys (``backbone.*``; for DeCon also ``neck.*`` (FPN) or
@@ -10,7 +11,7 @@ import argparse
 import os.path as osp
 
 from mmdense.utils.cli import add_debug_arg, add_trust_arg, run_cli
-from mmdense.utils.converters import export_weights
+from mmdense.weights import export_weights
 
 
 def main():
@@ -26,8 +27,8 @@ def main():
     args = parser.parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
-    info = export_weights(args.checkpoint, args.out, 'mm', args.source,
-                          trust=args.trust)
+    info = export_weights(
+        args.checkpoint, args.out, 'mm', args.source, trust=args.trust)
     print(f"{args.out}: {info['num_tensors']} tensors ({info['source']} "
           f"weights), groups {info['groups']}")
 

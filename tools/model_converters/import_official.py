@@ -27,8 +27,7 @@ import argparse
 import sys
 
 from mmdense.utils.cli import add_debug_arg, run_cli
-from mmdense.utils.converters import (METHODS, ConversionError,
-                                      import_official_file)
+from mmdense.weights import METHODS, ConversionError, import_official_file
 
 
 def parse_args(argv=None):
@@ -38,14 +37,18 @@ def parse_args(argv=None):
         epilog='\n'.join(__doc__.split('\n')[1:]))
     parser.add_argument('src', help='official checkpoint')
     parser.add_argument('out', help='mmdense-style checkpoint to write')
-    parser.add_argument('--method', choices=METHODS,
-                        help='pre-training method (default: autodetect)')
     parser.add_argument(
-        '--source', choices=['student', 'teacher'],
+        '--method',
+        choices=METHODS,
+        help='pre-training method (default: autodetect)')
+    parser.add_argument(
+        '--source',
+        choices=['student', 'teacher'],
         help="default weights recorded for export (default: the method's: "
         'DenseCL / MoCo student, SlotCon / DeCon teacher)')
     parser.add_argument(
-        '--trust', action='store_true',
+        '--trust',
+        action='store_true',
         help='unpickle SRC in full (arbitrary code can run): only for files '
         'from a source you trust; default is weights-only loading')
     add_debug_arg(parser)

@@ -2,7 +2,8 @@
 # the CPU workers decode, draw each view's crop box and flip (recorded as
 # MultiViewWithGeometry records them) and pad the source to 640 x 640;
 # DeviceAugDataPreprocessor crops, flips, jitters, greys, blurs and
-# normalises the whole batch on the device (mmdense/datasets/device_aug.py).
+# normalises the whole batch on the device
+# (mmdense/models/data_preprocessors/device_aug.py).
 # The same augmentation parameters as coco_mocov2_geometry.py.
 _base_ = ['./coco_mocov2_geometry.py']
 source_size = 640

@@ -43,8 +43,7 @@ view_pipeline = [
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
-        type='MultiViewWithGeometry', num_views=2,
-        transforms=[view_pipeline]),
+        type='MultiViewWithGeometry', num_views=2, transforms=[view_pipeline]),
     dict(
         type='PackInputs',
         meta_keys=('sample_idx', 'img_path', 'ori_shape', 'view_boxes',

@@ -18,10 +18,12 @@ pair_sampler = dict(
     patch_transforms=patch_transforms)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResize', scale=[(1333, 400), (1333, 600)],
-         keep_ratio=True),
+    dict(
+        type='RandomResize', scale=[(1333, 400), (1333, 600)],
+        keep_ratio=True),
     pair_sampler,
-    dict(type='PackInputs', meta_keys=('sample_idx', 'img_path',
-                                       'patch_boxes')),
+    dict(
+        type='PackInputs',
+        meta_keys=('sample_idx', 'img_path', 'patch_boxes')),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -38,8 +38,8 @@ colour = [
         keep_channels=True,
         channel_weights=(0.114, 0.587, 0.2989)),
 ]
-blur = dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-            magnitude_std='inf')
+blur = dict(
+    type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf')
 view_pipeline1 = [crop, *colour, dict(blur, prob=1.)]
 view_pipeline2 = [
     crop, *colour,

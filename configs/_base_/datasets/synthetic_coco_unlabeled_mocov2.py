@@ -5,8 +5,7 @@ _base_ = ['./coco_mocov2_geometry.py', './coco_plus.py']
 data_root = 'data/synthetic/coco/'
 crop_size = 64
 view_pipeline = [
-    dict(_base_.view_pipeline[0], scale=crop_size),
-    *_base_.view_pipeline[1:]
+    dict(_base_.view_pipeline[0], scale=crop_size), *_base_.view_pipeline[1:]
 ]
 train_pipeline = [
     _base_.train_pipeline[0],

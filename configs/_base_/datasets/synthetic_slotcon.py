@@ -11,8 +11,8 @@ view_pipeline1 = [crop, *_base_.view_pipeline1[1:]]
 view_pipeline2 = [crop, *_base_.view_pipeline2[1:]]
 train_pipeline = [
     _base_.train_pipeline[0],
-    dict(_base_.train_pipeline[1],
-         transforms=[view_pipeline1, view_pipeline2]),
+    dict(
+        _base_.train_pipeline[1], transforms=[view_pipeline1, view_pipeline2]),
     _base_.train_pipeline[2],
 ]
 

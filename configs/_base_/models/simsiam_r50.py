@@ -31,5 +31,7 @@ model = dict(
 # Configs use `dict(simsiam_hook, lr=lr)` next to their other hooks.
 simsiam_fixed_pred_lr = dict(custom_keys={'predictor': dict(fix_lr=True)})
 simsiam_hook = dict(
-    type='SimSiamHook', priority='HIGH', fix_pred_lr=True,
+    type='SimSiamHook',
+    priority='HIGH',
+    fix_pred_lr=True,
     adjust_by_epoch=False)

@@ -3,5 +3,4 @@
 # A documented choice: docs/mi_position_methods.md.
 _base_ = './coslr_800e.py'
 optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4,
-                                        weight_decay=0.))
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, weight_decay=0.))

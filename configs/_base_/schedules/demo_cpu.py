@@ -2,7 +2,8 @@
 # (1.0 x 8 / 256), plain fp32, iteration-based, checkpoint every 10.
 _base_ = './lars_coslr_800e.py'
 optim_wrapper = dict(
-    type='OptimWrapper', _delete_=True,
+    type='OptimWrapper',
+    _delete_=True,
     optimizer=dict(type='LARS', lr=0.03, momentum=0.9, weight_decay=1e-5),
     paramwise_cfg=dict(
         custom_keys={

@@ -2,7 +2,8 @@
 # (BarlowTwinsLARS: momentum 0.9, eta 0.001, trust ratio on the decayed
 # gradient, BN and bias parameters without weight decay and adaptation; the
 # lr inside the momentum buffer for SimCLR, after it for BYOL), 10 linear
-# warm-up epochs then cosine, 1000 epochs, mixed precision.  SimCLR: lr 0.3 x B/256
+# warm-up epochs then cosine, 1000 epochs, mixed precision.  SimCLR: lr 0.3 x
+# B/256
 # = 4.8, wd 1e-6 (set here); BYOL overrides lr 0.2 x B/256 = 3.2, wd 1.5e-6.
 _base_ = './lars_coslr_800e.py'
 optim_wrapper = dict(

@@ -2,7 +2,8 @@
 # Twins kind (SlotCon utils/lars.py: every 1-D parameter without weight decay
 # and adaptation, lr applied after momentum), lr 1.0 x batch / 256 (2.0 at
 # 8 x 64 = 512), momentum 0.9, weight decay 1e-5, 5 linear warm-up epochs from
-# lr / 100 (warmup_multiplier 100), then cosine to 1e-6 (utils/lr_scheduler.py),
+# lr / 100 (warmup_multiplier 100), then cosine to 1e-6
+# (utils/lr_scheduler.py),
 # per iteration, 800 epochs, fp16.  Details and lines: docs/fidelity.md.
 optim_wrapper = dict(
     type='AmpOptimWrapper',

@@ -70,9 +70,9 @@ custom_hooks = [
         key_map={'backbone.layer4.': 'roi_head.shared_head.layer4.'}),
     # TEST.PRECISE_BN (ENABLED, NUM_ITER 200); mmpretrain's PreciseBNHook
     # runs mmdet's 'tensor' forward (test proposals in the ROI head), see
-    # mmdense/engine/precise_bn.py
+    # mmdense/engine/hooks/det_precise_bn_hook.py
     dict(
-        type='mmdense.engine.precise_bn.DetPreciseBNHook',
+        type='mmdense.engine.hooks.DetPreciseBNHook',
         num_iters=200,
         interval=0)
 ]
@@ -154,8 +154,7 @@ param_scheduler = [
     # detectron2's warm-up factor 0.001 + 0.999 * it / 100 reaches 1 at
     # iteration 100; mmengine's LinearLR reaches end_factor at `end - 1`
     dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-        end=101),
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=101),
     dict(
         type='MultiStepLR',
         begin=0,

@@ -63,9 +63,9 @@ custom_hooks = [
         decoder_groups=['neck']),
     # TEST.PRECISE_BN (ENABLED, NUM_ITER 200); mmpretrain's PreciseBNHook
     # runs mmdet's 'tensor' forward (test proposals in the ROI heads), see
-    # mmdense/engine/precise_bn.py
+    # mmdense/engine/hooks/det_precise_bn_hook.py
     dict(
-        type='mmdense.engine.precise_bn.DetPreciseBNHook',
+        type='mmdense.engine.hooks.DetPreciseBNHook',
         num_iters=200,
         interval=0)
 ]

@@ -27,8 +27,7 @@ ssl_fcn_model = dict(pretrained=None, backbone=dict(type='ResNet'))
 fcn_d6_model = dict(
     pretrained=None,
     data_preprocessor=dict(
-        mean=[0.485, 0.456, 0.406],
-        std=[0.229, 0.224, 0.225],
+        mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225],
         bgr_to_rgb=True),
     backbone=dict(type='ResNet', dilations=(1, 1, 1, 2), strides=(1, 2, 2, 1)),
     decode_head=dict(
@@ -43,5 +42,5 @@ fcn_d6_model = dict(
 # as an mmengine PolyLR: mmengine divides by (end - 1) where mmcv divided by
 # max_iters, so the children set end = max_iters + 1 (then equal at every
 # iteration)
-mmcv_poly = dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0,
-                 by_epoch=False)
+mmcv_poly = dict(
+    type='PolyLR', eta_min=1e-4, power=0.9, begin=0, by_epoch=False)

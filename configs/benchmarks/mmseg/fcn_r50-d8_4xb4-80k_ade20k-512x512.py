@@ -10,9 +10,7 @@
 # end - begin - 1, mmcv's poly by max_iters), so the lr equals mmcv's.
 # A DeCon FCN decoder pre-trained as 512 channels / dilation 1
 # (configs/decon/coco_fcn-ade20k.py) loads into `decode_head.convs`.
-_base_ = [
-    'mmseg::fcn/fcn_r50-d8_4xb4-80k_ade20k-512x512.py', './_ssl_fcn.py'
-]
+_base_ = ['mmseg::fcn/fcn_r50-d8_4xb4-80k_ade20k-512x512.py', './_ssl_fcn.py']
 model = _base_.ssl_fcn_model
 max_iters = 80000
 param_scheduler = [dict(_base_.mmcv_poly, end=max_iters + 1)]

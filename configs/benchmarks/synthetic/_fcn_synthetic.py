@@ -38,8 +38,11 @@ small_hooks = dict(
 small_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='RandomResize', scale=small_scale, ratio_range=(0.75, 1.5),
-         keep_ratio=True),
+    dict(
+        type='RandomResize',
+        scale=small_scale,
+        ratio_range=(0.75, 1.5),
+        keep_ratio=True),
     dict(type='RandomCrop', crop_size=small_crop),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs')

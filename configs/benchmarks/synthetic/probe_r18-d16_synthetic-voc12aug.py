@@ -5,8 +5,7 @@
 # benchmark it sits next to; nothing is fine-tuned.  The datasets are the
 # demos' in-training probe's (demo_signals.py) at the images' own size.
 _base_ = [
-    './fcn-d6_r18-d16_synthetic-voc12aug.py',
-    '../../_base_/demo_signals.py'
+    './fcn-d6_r18-d16_synthetic-voc12aug.py', '../../_base_/demo_signals.py'
 ]
 probe_voc = dict(
     _base_.probe_voc,

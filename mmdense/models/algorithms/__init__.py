@@ -5,13 +5,13 @@ from .cpc import CPCv2
 from .decon import DeCon
 from .deep_infomax import DeepInfoMax
 from .dense_contrastive import DenseContrastive
+from .densecl import DenseCL
 from .instdisc import InstDisc
-from .methods import DenseCL, SlotCon
 from .moco import MoCo
 from .simclr import SimCLR
+from .slotcon import SlotCon
 
 __all__ = [
-    'BYOL', 'CLIPPretrain',
-    'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon', 'InstDisc', 'MoCo',
-    'SimCLR', 'DeepInfoMax', 'ContextPrediction', 'CPCv2'
+    'BYOL', 'CLIPPretrain', 'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon',
+    'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax', 'ContextPrediction', 'CPCv2'
 ]

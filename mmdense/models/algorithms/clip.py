@@ -7,8 +7,7 @@ import torch.nn.functional as F
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
-from ..losses.other_pretexts import (CLIP_MAX_SCALE, clip_logit_scale,
-                                     clip_loss)
+from ..losses.other_pretexts import CLIP_MAX_SCALE, clip_logit_scale, clip_loss
 from ..utils.gather import gather_batch
 
 
@@ -84,8 +83,8 @@ class CLIPPretrain(BaseSelfSupervisor):
     def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: list, **kwargs) -> dict:
         img = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        text = torch.stack([torch.as_tensor(ds.text) for ds in data_samples
-                            ]).to(img.device)
+        text = torch.stack([torch.as_tensor(ds.text)
+                            for ds in data_samples]).to(img.device)
         loss = self.contrast(self.embed_images(img), self.embed_texts(text))
         return dict(
             loss=loss,

@@ -2,8 +2,8 @@ from typing import List
 
 import torch
 
-from mmdense.datasets.patches import OTHER_IMAGE
 from mmdense.registry import MODELS
+from mmdense.structures import OTHER_IMAGE
 from ..utils.pair_swap import second_from_other_images
 from .pooled import PooledSelfSupervisor
 
@@ -23,7 +23,8 @@ class ContextPrediction(PooledSelfSupervisor):
     get the second patch of another sample of the batch and label 0.
     """
 
-    def patch_features(self, patches: List[torch.Tensor]) -> List[torch.Tensor]:
+    def patch_features(self,
+                       patches: List[torch.Tensor]) -> List[torch.Tensor]:
         """One backbone pass over all patches -> pooled (N, C) per patch."""
         feats = self.pooled(self.backbone(torch.cat(patches))[-1])
         return list(feats.split(len(patches[0])))
@@ -34,8 +35,8 @@ class ContextPrediction(PooledSelfSupervisor):
             raise ValueError(
                 'ContextPrediction needs two patches per sample: put '
                 'RelativePatchPair in the pipeline before PackInputs')
-        labels = torch.cat([s.gt_label for s in data_samples]).to(
-            inputs[0].device)
+        labels = torch.cat([s.gt_label
+                            for s in data_samples]).to(inputs[0].device)
         first, second = self.patch_features(inputs)
         other = labels == OTHER_IMAGE
         if other.any():

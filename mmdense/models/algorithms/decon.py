@@ -8,9 +8,14 @@ import torch.nn.functional as F
 from mmdense.registry import MODELS
 from ..utils.teacher import copy_to_teachers_, make_teacher
 from .dense_contrastive import DenseContrastive
+from .densecl import DenseCL
+from .moco import MoCo
+from .slotcon import SlotCon
 
 DECODER_INITS = ('toolbox', 'c2_xavier_fill', 'pytorch')
 DECODER_PROTOTYPES = ('frozen', 'ema')
+# head type -> the method whose defaults DeCon takes when it wraps that head
+WRAPPED_METHODS = dict(DenseCLHead=DenseCL, SlotConHead=SlotCon, MoCoHead=MoCo)
 
 
 @torch.no_grad()
@@ -63,8 +68,9 @@ class DeCon(DenseContrastive):
     ``decode_head`` (its ``convs``; FCN segmentation).
 
     Args:
-        decoder (dict): the decoder; for an FPN: 256 channels, inputs res2-res5,
-            ``num_outs=4`` (no P6), the benchmark neck's ``norm_cfg``.
+        decoder (dict): the decoder; for an FPN: 256 channels, inputs
+            res2-res5, ``num_outs=4`` (no P6), the benchmark neck's
+            ``norm_cfg``.
         decoder_key (str): attribute / key prefix: ``'neck'`` or
             ``'decode_head'``.
         decoder_head (dict, optional): overrides of the head config for the
@@ -91,6 +97,10 @@ class DeCon(DenseContrastive):
             without prototypes (DenseCL) ignore it.
         **kwargs: as :class:`DenseContrastive` (``backbone`` must return all
             stages the decoder takes, e.g. ``out_indices=(0, 1, 2, 3)``).
+            The knobs left as None (teacher momentum and schedule,
+            shuffle-BN, transfer, ResNet init) take the defaults of the
+            wrapped method (:meth:`method_defaults`): DeCon over DenseCL
+            trains its encoder as DenseCL does, over SlotCon as SlotCon.
     """
 
     def __init__(self,
@@ -172,16 +182,24 @@ class DeCon(DenseContrastive):
         for lateral in list(laterals)[:-1]:
             lateral.register_forward_hook(drop)
 
+    def method_defaults(self, head: dict) -> dict:
+        """The defaults of the method whose head DeCon wraps
+        (:class:`DenseCL`, :class:`SlotCon`, :class:`MoCo`); the base's for
+        any other head."""
+        head_type = head.get('type') if isinstance(head, dict) else None
+        if isinstance(head_type, type):
+            head_type = head_type.__name__
+        method = WRAPPED_METHODS.get(str(head_type).split('.')[-1])
+        return method.defaults if method is not None else self.defaults
+
     # ----------------------------------------------------------------- parts
     def level_heads(self) -> Dict[str, nn.Module]:
         heads = {'enc': self.head}
-        heads.update(
-            {f'dec{i}': h for i, h in enumerate(self.decoder_heads)})
+        heads.update({f'dec{i}': h for i, h in enumerate(self.decoder_heads)})
         return heads
 
     def teacher_pairs(self) -> list:
-        return super().teacher_pairs() + [(self.teacher_decoder,
-                                           self.decoder)]
+        return super().teacher_pairs() + [(self.teacher_decoder, self.decoder)]
 
     def ema_pairs(self) -> list:
         return super().ema_pairs() + [(self.teacher_decoder, self.decoder)]
@@ -202,8 +220,9 @@ class DeCon(DenseContrastive):
     def _levels(self, feats, decoder) -> dict:
         out = {'enc': feats[-1]}
         decoded = decoder(tuple(feats))
-        out.update({f'dec{i}': decoded[i]
-                    for i in range(len(self.decoder_heads))})
+        out.update(
+            {f'dec{i}': decoded[i]
+             for i in range(len(self.decoder_heads))})
         return out
 
     def student_features(self, img):
@@ -218,6 +237,8 @@ class DeCon(DenseContrastive):
         out = {f'enc_{k}': w * v for k, v in losses['enc'].items()}
         for level, level_losses in losses.items():
             if level != 'enc':
-                out.update({f'{level}_{k}': (1 - w) / n * v
-                            for k, v in level_losses.items()})
+                out.update({
+                    f'{level}_{k}': (1 - w) / n * v
+                    for k, v in level_losses.items()
+                })
         return out

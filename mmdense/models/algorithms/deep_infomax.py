@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 
 from mmdense.registry import MODELS
-from ..heads.dgi_head import encode_with_corruption
+from ..utils.corruption import encode_with_corruption
 from .pooled import PooledSelfSupervisor
 
 
@@ -74,8 +74,9 @@ class DeepInfoMax(PooledSelfSupervisor):
             feats, extra = self.backbone(img), {}
         else:
             local_stage = self.backbone.out_indices[self.local_index]
-            feats, corrupted = encode_with_corruption(
-                self.backbone, img, self.corrupt_stage, local_stage)
+            feats, corrupted = encode_with_corruption(self.backbone, img,
+                                                      self.corrupt_stage,
+                                                      local_stage)
             extra = dict(corrupted_map=corrupted)
         global_vec = self.pooled(feats[-1])
         return self.head.loss(feats[self.local_index], global_vec, **extra)

@@ -6,7 +6,7 @@ from mmengine.logging import MessageHub
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
-from ..utils.geometry import views_geometry
+from mmdense.structures import views_geometry
 from ..utils.teacher import (copy_to_teachers_, ema_update_, make_teacher,
                              shuffle_batch, teacher_momentum, unshuffle_batch)
 
@@ -82,7 +82,7 @@ class DenseContrastive(BaseSelfSupervisor):
             head=head,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        d = self.defaults
+        d = self.method_defaults(head)
         teacher_momentum = d['teacher_momentum'] if teacher_momentum is None \
             else teacher_momentum
         momentum_schedule = momentum_schedule or d['momentum_schedule']
@@ -108,8 +108,19 @@ class DenseContrastive(BaseSelfSupervisor):
         self._step = 0
         self.momentum_at(0)  # fail early on a bad schedule / missing iters
 
+    def method_defaults(self, head: dict) -> dict:
+        """The values of the knobs left as None: the class's ``defaults``
+        (the paper's, for a method subclass); :class:`DeCon` takes those of
+        the method whose head it wraps."""
+        return self.defaults
+
     # ----------------------------------------------------------------- parts
     def level_heads(self) -> Dict[str, torch.nn.Module]:
+        """Feature level -> its head (a
+        :class:`~mmdense.models.heads.BaseDenseHead`): ``{'': head}`` on the
+        backbone's last stage here; :class:`DeCon` has ``'enc'`` and one
+        per decoder level (``'dec0'``, ...).  The keys index the dicts that
+        :meth:`student_features` and :meth:`teacher_features` return."""
         return {'': self.head}
 
     def teacher_pairs(self) -> list:
@@ -126,7 +137,7 @@ class DenseContrastive(BaseSelfSupervisor):
         otherwise (``head.ema_pairs()``, e.g. a frozen teacher copy)."""
         pairs = [(self.teacher_backbone, self.backbone)]
         for head in self.level_heads().values():
-            pairs += getattr(head, 'ema_pairs', head.teacher_pairs)()
+            pairs += head.ema_pairs()
         return pairs
 
     def init_weights(self) -> None:
@@ -145,20 +156,29 @@ class DenseContrastive(BaseSelfSupervisor):
         copy_to_teachers_(self.teacher_pairs())
 
     def student_features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Level -> the student's ``(N, C, H, W)`` features of one view
+        (with gradient), for every level of :meth:`level_heads`."""
         return {'': self.backbone(img)[-1]}
 
     def teacher_features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """As :meth:`student_features`, from the teacher (called under
+        ``no_grad``, inside shuffle-BN when it is on)."""
         return {'': self.teacher_backbone(img)[-1]}
 
     def weight_losses(self, losses: Dict[str, dict]) -> dict:
+        """The returned loss dict from the per-level ones (level -> the
+        head's dict): the single level's as is here; :class:`DeCon` weights
+        and prefixes the encoder's and the decoder levels' losses."""
         return losses['']
 
     def transfer_prefixes(self, source: str) -> Dict[str, str]:
         """Downstream key prefix -> prefix of the ``source`` (``'student'``
         or ``'teacher'``) weights, e.g. ``{'backbone.': 'teacher_backbone.'}``.
         """
-        return {'backbone.': 'teacher_backbone.'
-                if source == 'teacher' else 'backbone.'}
+        return {
+            'backbone.':
+            'teacher_backbone.' if source == 'teacher' else 'backbone.'
+        }
 
     def _load_from_state_dict(self, *args, **kwargs) -> None:
         super()._load_from_state_dict(*args, **kwargs)
@@ -168,17 +188,18 @@ class DenseContrastive(BaseSelfSupervisor):
     def momentum_at(self, step: int) -> float:
         max_iters = self.max_iters
         if max_iters is None and self.momentum_schedule == 'cosine':
-            max_iters = MessageHub.get_current_instance().get_info(
-                'max_iters')
+            max_iters = MessageHub.get_current_instance().get_info('max_iters')
             if max_iters is None and step == 0:
                 return self.teacher_momentum  # built outside a Runner
-        return teacher_momentum(self.teacher_momentum,
-                                self.momentum_schedule, step, max_iters)
+        return teacher_momentum(self.teacher_momentum, self.momentum_schedule,
+                                step, max_iters)
 
     def _teacher_forward(self, img: torch.Tensor):
         img, idx = shuffle_batch(img) if self.shuffle_bn else (img, None)
-        return {k: unshuffle_batch(v, idx)
-                for k, v in self.teacher_features(img).items()}
+        return {
+            k: unshuffle_batch(v, idx)
+            for k, v in self.teacher_features(img).items()
+        }
 
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> dict:
@@ -190,18 +211,27 @@ class DenseContrastive(BaseSelfSupervisor):
             if data_samples and 'view_boxes' in data_samples[0] else None
         heads = self.level_heads()
         any_head = next(iter(heads.values()))
-        student = {v: self.student_features(inputs[v])
-                   for v in any_head.student_views}
+        student = {
+            v: self.student_features(inputs[v])
+            for v in any_head.student_views
+        }
         for level, head in heads.items():
             for v, feats in student.items():
                 check_feature_size(head, level, feats[level], inputs[v])
         with torch.no_grad():
-            teacher = {v: self._teacher_forward(inputs[v])
-                       for v in any_head.teacher_views}
+            teacher = {
+                v: self._teacher_forward(inputs[v])
+                for v in any_head.teacher_views
+            }
         losses = {
-            level: head.loss({v: f[level] for v, f in student.items()},
-                             {v: f[level] for v, f in teacher.items()},
-                             geometry, step)
+            level:
+            head.loss({
+                v: f[level]
+                for v, f in student.items()
+            }, {
+                v: f[level]
+                for v, f in teacher.items()
+            }, geometry, step)
             for level, head in heads.items()
         }
         return self.weight_losses(losses)

@@ -75,9 +75,8 @@ class InstDisc(BaseSelfSupervisor):
         bank.check_ready()
         bank.sync_()
         if 'sample_idx' not in data_samples[0]:
-            raise KeyError(
-                "InstDisc needs each sample's dataset index: keep "
-                "'sample_idx' in PackInputs' meta_keys.")
+            raise KeyError("InstDisc needs each sample's dataset index: keep "
+                           "'sample_idx' in PackInputs' meta_keys.")
         idx = [int(s.sample_idx) for s in data_samples]  # host: no sync
         if max(idx) >= bank.num_samples:
             raise IndexError(

@@ -31,5 +31,4 @@ class SimCLR(_MMPretrainSimCLR):
              **kwargs) -> Dict[str, torch.Tensor]:
         b = inputs[0].shape[0]
         z = self.neck(self.backbone(torch.cat(inputs[:2])))[0]
-        return dict(
-            loss=2 * nt_xent(z[:b], z[b:], self.head.temperature))
+        return dict(loss=2 * nt_xent(z[:b], z[b:], self.head.temperature))

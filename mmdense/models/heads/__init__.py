@@ -1,5 +1,6 @@
-from .densecl_head import DenseCLHead, dense_correspondence
+from .base_dense_head import BaseDenseHead
 from .cpc_head import CPCHead
+from .densecl_head import DenseCLHead, dense_correspondence
 from .dgi_head import DGIHead
 from .dim_head import DIMHead
 from .moco_head import MoCoHead
@@ -7,7 +8,7 @@ from .patch_pair_head import PatchPairHead
 from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 
 __all__ = [
-    'DenseCLHead', 'SlotConHead', 'SemanticGrouping', 'dense_correspondence',
-    'slot_presence', 'DIMHead', 'PatchPairHead', 'DGIHead', 'MoCoHead',
-    'CPCHead'
+    'BaseDenseHead', 'DenseCLHead', 'SlotConHead', 'SemanticGrouping',
+    'dense_correspondence', 'slot_presence', 'DIMHead', 'PatchPairHead',
+    'DGIHead', 'MoCoHead', 'CPCHead'
 ]

@@ -21,8 +21,8 @@ class CausalBlock(nn.Module):
     def __init__(self, channels: int, hid_channels: int) -> None:
         super().__init__()
         self.reduce = nn.Conv2d(channels, hid_channels, 1)
-        self.row = nn.Conv2d(hid_channels, hid_channels, (1, 3),
-                             padding=(0, 1))
+        self.row = nn.Conv2d(
+            hid_channels, hid_channels, (1, 3), padding=(0, 1))
         self.up = nn.Conv2d(hid_channels, hid_channels, (2, 1))
         self.expand = nn.Conv2d(hid_channels, channels, 1)
 
@@ -36,10 +36,13 @@ class CausalContextNet(nn.Sequential):
     """``num_blocks`` :class:`CausalBlock` then ReLU (5 blocks of width 256
     in the paper): context at row r summarises the rows <= r."""
 
-    def __init__(self, channels: int, hid_channels: int = 256,
+    def __init__(self,
+                 channels: int,
+                 hid_channels: int = 256,
                  num_blocks: int = 5) -> None:
-        super().__init__(*[CausalBlock(channels, hid_channels)
-                           for _ in range(num_blocks)], nn.ReLU())
+        super().__init__(
+            *[CausalBlock(channels, hid_channels) for _ in range(num_blocks)],
+            nn.ReLU())
 
 
 #: direction -> (grid -> grid in which "down" is that direction).  Each is
@@ -117,14 +120,18 @@ class CPCHead(BaseModule):
         self.directions = tuple(directions)
         self.emb_scale = emb_scale
         self.context_nets = nn.ModuleDict({
-            d: CausalContextNet(in_channels, hid_channels, num_blocks)
+            d:
+            CausalContextNet(in_channels, hid_channels, num_blocks)
             for d in directions
         })
-        self.target_nets = nn.ModuleDict(
-            {d: nn.Conv2d(in_channels, target_channels, 1)
-             for d in directions})
+        self.target_nets = nn.ModuleDict({
+            d:
+            nn.Conv2d(in_channels, target_channels, 1)
+            for d in directions
+        })
         self.predictors = nn.ModuleDict({
-            d: nn.ModuleList(
+            d:
+            nn.ModuleList(
                 nn.Conv2d(in_channels, target_channels, 1)
                 for _ in self.offsets)
             for d in directions
@@ -145,8 +152,10 @@ class CPCHead(BaseModule):
 
     def contexts(self, z: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Context maps per direction, in the grid's own orientation."""
-        return {d: _from_frame(self.context_nets[d](_to_frame(z, d)), d)
-                for d in self.directions}
+        return {
+            d: _from_frame(self.context_nets[d](_to_frame(z, d)), d)
+            for d in self.directions
+        }
 
     def offset_loss(self, preds: torch.Tensor, targets: torch.Tensor,
                     k: int) -> torch.Tensor:
@@ -154,8 +163,9 @@ class CPCHead(BaseModule):
         0..H-k-1 for the targets (B, C, H, W) k rows below, every target of
         the gathered batch a candidate."""
         b, c, h, w = targets.shape
-        queries = (preds[:, :, :h - k] * self.emb_scale).permute(
-            0, 2, 3, 1).reshape(-1, c)
+        queries = (preds[:, :, :h - k] * self.emb_scale).permute(0, 2, 3,
+                                                                 1).reshape(
+                                                                     -1, c)
         keys, offset = gather_batch(targets.permute(0, 2, 3, 1))
         img = torch.arange(b, device=preds.device).view(b, 1, 1) + offset
         rows = torch.arange(h - k, device=preds.device).view(1, -1, 1) + k

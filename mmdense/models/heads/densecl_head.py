@@ -1,14 +1,13 @@
 from typing import Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 
 from mmdense.registry import MODELS
 from ..losses import info_nce
 from ..memories import ContrastQueue
 from ..utils.teacher import make_teacher
+from .base_dense_head import BaseDenseHead
 
 
 def dense_correspondence(q_feat: torch.Tensor,
@@ -24,7 +23,7 @@ def dense_correspondence(q_feat: torch.Tensor,
 
 
 @MODELS.register_module()
-class DenseCLHead(BaseModule):
+class DenseCLHead(BaseDenseHead):
     """DenseCL's global + dense contrast at one feature level.
 
     Wang et al., "Dense Contrastive Learning for Self-Supervised Visual
@@ -101,12 +100,16 @@ class DenseCLHead(BaseModule):
     def teacher_pairs(self):
         return [(self.teacher_projector, self.projector)]
 
-    def loss(self, student: dict, teacher: dict, geometry=None,
+    def loss(self,
+             student: dict,
+             teacher: dict,
+             geometry=None,
              step: int = 0) -> dict:
         q_in, k_in = student[0], teacher[1]
         if self.dense_grid is not None:
-            q_in, k_in = (F.adaptive_avg_pool2d(x, self.dense_grid)
-                          for x in (q_in, k_in))
+            q_in, k_in = (
+                F.adaptive_avg_pool2d(x, self.dense_grid)
+                for x in (q_in, k_in))
         q, q_dense, _ = self.projector([q_in])
         with torch.no_grad():
             k, k_dense, k_pooled = self.teacher_projector([k_in])
@@ -115,17 +118,17 @@ class DenseCLHead(BaseModule):
             k_pooled = F.normalize(k_pooled, dim=1)
             match = dense_correspondence(q_in.flatten(2), k_in.flatten(2))
             k_pos = k_dense.gather(
-                2, match.unsqueeze(1).expand(-1, k_dense.shape[1], -1))
+                2,
+                match.unsqueeze(1).expand(-1, k_dense.shape[1], -1))
         q = F.normalize(q, dim=1)
         q_dense = F.normalize(q_dense, dim=1)
         # the queues are updated in place below, before backward: use copies
-        loss_global = info_nce(q, k, self.queue.keys.clone(),
-                               self.temperature)
+        loss_global = info_nce(q, k, self.queue.keys.clone(), self.temperature)
         dim = q_dense.shape[1]
         loss_dense = info_nce(
             q_dense.transpose(1, 2).reshape(-1, dim),
-            k_pos.transpose(1, 2).reshape(-1, dim), self.dense_queue.keys.clone(),
-            self.temperature)
+            k_pos.transpose(1, 2).reshape(-1, dim),
+            self.dense_queue.keys.clone(), self.temperature)
         lam = self.loss_lambda if step >= self.dense_warmup_iters else 0.
         self.queue.enqueue(k)
         self.dense_queue.enqueue(k_pooled)

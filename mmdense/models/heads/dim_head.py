@@ -3,7 +3,6 @@ from typing import Callable, Dict
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmdense.registry import MODELS

@@ -1,15 +1,15 @@
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 
 from mmdense.registry import MODELS
 from ..losses import info_nce
 from ..memories import ContrastQueue
 from ..utils.teacher import make_teacher
+from .base_dense_head import BaseDenseHead
 
 
 @MODELS.register_module()
-class MoCoHead(BaseModule):
+class MoCoHead(BaseDenseHead):
     """MoCo's contrast of pooled embeddings with a queue of keys.
 
     View 0 gives the query (student), view 1 the key (EMA teacher), one
@@ -44,7 +44,10 @@ class MoCoHead(BaseModule):
     def teacher_pairs(self):
         return [(self.teacher_projector, self.projector)]
 
-    def loss(self, student: dict, teacher: dict, geometry=None,
+    def loss(self,
+             student: dict,
+             teacher: dict,
+             geometry=None,
              step: int = 0) -> dict:
         q = F.normalize(self.projector((student[0], ))[0], dim=1)
         with torch.no_grad():

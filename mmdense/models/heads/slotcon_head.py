@@ -4,12 +4,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.dist import all_gather, all_reduce, get_rank, get_world_size
-from mmengine.model import BaseModule
 
 from mmdense.registry import MODELS
-from ..losses import soft_cross_entropy
-from ..utils.geometry import align_to_overlap, overlap_coords
+from mmdense.structures import align_to_overlap, overlap_coords
+from ..losses import slot_info_nce, soft_cross_entropy
 from ..utils.teacher import make_teacher
+from .base_dense_head import BaseDenseHead
 
 
 def mlp(in_dim: int, hidden: int, out_dim: int, num_layers: int,
@@ -49,7 +49,10 @@ class SemanticGrouping(nn.Module):
 
     Returns slots (N, K, D) and the cosine scores (N, K, H, W)."""
 
-    def __init__(self, num_prototypes: int, dim: int, temp: float,
+    def __init__(self,
+                 num_prototypes: int,
+                 dim: int,
+                 temp: float,
                  eps: float = 1e-6) -> None:
         super().__init__()
         self.prototypes = nn.Embedding(num_prototypes, dim)
@@ -70,13 +73,13 @@ def slot_presence(scores: torch.Tensor) -> torch.Tensor:
     """(N, K) bool: the slots that own (are the argmax of) at least one
     pixel of the full, unaligned assignment map."""
     owner = scores.argmax(dim=1).flatten(1)  # N, HW
-    present = torch.zeros(scores.shape[:2], dtype=torch.bool,
-                          device=scores.device)
+    present = torch.zeros(
+        scores.shape[:2], dtype=torch.bool, device=scores.device)
     return present.scatter_(1, owner, True)
 
 
 @MODELS.register_module()
-class SlotConHead(BaseModule):
+class SlotConHead(BaseDenseHead):
     """SlotCon at one feature level (Wen et al., "Self-Supervised Visual
     Representation Learning with Semantic Grouping", NeurIPS 2022).
 
@@ -177,13 +180,11 @@ class SlotConHead(BaseModule):
             return slots_s.sum() * 0.
         queries = F.normalize(
             self.predictor(slots_s.flatten(0, 1)[query_idx]), dim=1)
-        logits = queries @ keys[key_idx].t().to(queries.dtype)
         # the positive of query slot i (of this process) is slot i of the
         # other view's teacher: its rank among the present gathered keys
         offset = get_rank() * present_t.numel()
         labels = present_all.long().cumsum(0)[query_idx + offset] - 1
-        return F.cross_entropy(logits.float() / self.slot_temp,
-                               labels) * (2 * self.slot_temp)
+        return slot_info_nce(queries, keys[key_idx], labels, self.slot_temp)
 
     @torch.no_grad()
     def update_center(self, scores: torch.Tensor) -> None:
@@ -196,17 +197,21 @@ class SlotConHead(BaseModule):
         self.center.mul_(self.center_momentum).add_(
             total / count, alpha=1 - self.center_momentum)
 
-    def loss(self, student: dict, teacher: dict, geometry: dict,
+    def loss(self,
+             student: dict,
+             teacher: dict,
+             geometry: dict,
              step: int = 0) -> dict:
         if geometry is None:
             raise ValueError(
                 'SlotConHead needs the views\' crop boxes and flips: build '
                 'the views with MultiViewWithGeometry in the data pipeline.')
-        slots_s, scores_s = zip(
-            *(self.grouping(self.projector(student[v])) for v in (0, 1)))
+        slots_s, scores_s = zip(*(self.grouping(self.projector(student[v]))
+                                  for v in (0, 1)))
         with torch.no_grad():
-            slots_t, scores_t = zip(*(self.teacher_grouping(
-                self.teacher_projector(teacher[v])) for v in (0, 1)))
+            slots_t, scores_t = zip(
+                *(self.teacher_grouping(self.teacher_projector(teacher[v]))
+                  for v in (0, 1)))
         boxes, flips = geometry['boxes'], geometry['flips']
         coords = overlap_coords(boxes[0], boxes[1])
         valid = coords[2]
@@ -219,5 +224,4 @@ class SlotConHead(BaseModule):
                                                    scores_s[a], scores_t[b])
         self.update_center(torch.cat(scores_t))
         w = self.group_loss_weight
-        return dict(
-            loss_group=w * loss_group, loss_slot=(1 - w) * loss_slot)
+        return dict(loss_group=w * loss_group, loss_slot=(1 - w) * loss_slot)

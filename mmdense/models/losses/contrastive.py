@@ -8,7 +8,8 @@ def info_nce(query: torch.Tensor, positive: torch.Tensor,
     """MoCo's InfoNCE with one positive and shared negatives.
 
     ``query``, ``positive``: (M, D) L2-normalised; ``negatives``: (L, D).
-    ``-mean_i log( exp(q_i.k_i / t) / (exp(q_i.k_i / t) + sum_j exp(q_i.n_j / t)) )``
+    ``-mean_i log(e_i / (e_i + sum_j exp(q_i.n_j / t)))`` with
+    ``e_i = exp(q_i.k_i / t)``
     """
     l_pos = (query * positive).sum(dim=1, keepdim=True)
     l_neg = query @ negatives.t().to(query.dtype)
@@ -25,5 +26,21 @@ def soft_cross_entropy(student_logits: torch.Tensor,
     ``sum_k -softmax((t - c) / tt)_k * log_softmax(s / ts)_k``; one value per
     row (the caller averages)."""
     log_p = F.log_softmax(student_logits.float() / student_temp, dim=-1)
-    target = F.softmax((teacher_logits.float() - center) / teacher_temp, dim=-1)
+    target = F.softmax(
+        (teacher_logits.float() - center) / teacher_temp, dim=-1)
     return -(target * log_p).sum(dim=-1)
+
+
+def slot_info_nce(queries: torch.Tensor, keys: torch.Tensor,
+                  labels: torch.Tensor, temperature: float) -> torch.Tensor:
+    """SlotCon's slot contrast: InfoNCE of each query slot against every key
+    slot, its positive at ``labels``, scaled by ``2 t`` as the official
+    ``ctr_loss`` does.
+
+    ``queries``: (Q, D) and ``keys``: (M, D), L2-normalised; ``labels``: (Q,)
+    long, the index of query i's positive among the keys.
+    ``2t * -mean_i log( exp(q_i.k_{l_i} / t) / sum_j exp(q_i.k_j / t) )``
+    """
+    logits = queries @ keys.t().to(queries.dtype)
+    return F.cross_entropy(logits.float() / temperature,
+                           labels) * (2 * temperature)

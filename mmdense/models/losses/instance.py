@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from ..utils.gather import gather_batch, gather_with_grad  # noqa: F401
 
 
-def nce_loss(probs: torch.Tensor, num_samples: int,
+def nce_loss(probs: torch.Tensor,
+             num_samples: int,
              eps: float = 1e-7) -> torch.Tensor:
     """InstDisc's NCE loss (Wu et al., CVPR 2018, eq. 6; official code).
 
@@ -26,7 +27,8 @@ def nce_loss(probs: torch.Tensor, num_samples: int,
     return -(log_pos.sum() + log_neg.sum()) / probs.shape[0]
 
 
-def nt_xent(z1: torch.Tensor, z2: torch.Tensor,
+def nt_xent(z1: torch.Tensor,
+            z2: torch.Tensor,
             temperature: float = 0.1) -> torch.Tensor:
     """SimCLR's NT-Xent over all 2N views of the global batch.
 

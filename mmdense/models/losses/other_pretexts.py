@@ -18,7 +18,8 @@ def clip_logit_scale(logit_scale: torch.Tensor,
     return logit_scale.float().clamp(max=math.log(max_scale)).exp()
 
 
-def clip_loss(image: torch.Tensor, text: torch.Tensor,
+def clip_loss(image: torch.Tensor,
+              text: torch.Tensor,
               logit_scale: torch.Tensor,
               max_scale: float = CLIP_MAX_SCALE) -> torch.Tensor:
     """CLIP's symmetric InfoNCE over a batch of N matching pairs.
@@ -53,7 +54,8 @@ def dgi_loss(positive: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
     logits).
     """
     logits = torch.cat([positive.flatten(), negative.flatten()]).float()
-    labels = torch.cat([torch.ones_like(positive.flatten()),
-                        torch.zeros_like(negative.flatten())]).float()
+    labels = torch.cat([
+        torch.ones_like(positive.flatten()),
+        torch.zeros_like(negative.flatten())
+    ]).float()
     return F.binary_cross_entropy_with_logits(logits, labels)
-

@@ -29,8 +29,8 @@ class ContrastQueue(nn.Module):
     def __init__(self, length: int, dim: int) -> None:
         super().__init__()
         self.length = length
-        self.register_buffer('keys', F.normalize(torch.randn(length, dim),
-                                                 dim=1))
+        self.register_buffer('keys',
+                             F.normalize(torch.randn(length, dim), dim=1))
         self.register_buffer('ptr', torch.zeros((), dtype=torch.long))
         self._ptr = 0  # host mirror of ``ptr``
 
@@ -38,7 +38,9 @@ class ContrastQueue(nn.Module):
         super()._load_from_state_dict(*args, **kwargs)
         self._ptr = int(self.ptr)
 
-    def check_global_batch(self, batch: int, name: str = 'ContrastQueue',
+    def check_global_batch(self,
+                           batch: int,
+                           name: str = 'ContrastQueue',
                            per_process: int = None) -> None:
         """Raise unless the length is a multiple of the global ``batch``
         (called by :class:`~mmdense.engine.TrainingChecksHook` before

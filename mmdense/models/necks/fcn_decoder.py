@@ -15,8 +15,14 @@ class FCNDecoder(FCNHead):
     accident.  ``forward`` returns the feature map after the convs.
     """
 
-    def __init__(self, in_channels=2048, channels=256, num_convs=2,
-                 kernel_size=3, dilation=6, in_index=-1, **kwargs):
+    def __init__(self,
+                 in_channels=2048,
+                 channels=256,
+                 num_convs=2,
+                 kernel_size=3,
+                 dilation=6,
+                 in_index=-1,
+                 **kwargs):
         kwargs.setdefault('norm_cfg', dict(type='BN', requires_grad=True))
         super().__init__(
             in_channels=in_channels,

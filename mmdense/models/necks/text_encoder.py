@@ -5,8 +5,8 @@ from mmengine.model import BaseModule
 from mmpretrain.models.utils.clip_generator_helper import \
     ResidualAttentionBlock
 
-from mmdense.datasets.captions import EOT
 from mmdense.registry import MODELS
+from mmdense.structures import EOT
 
 
 @MODELS.register_module()
@@ -44,9 +44,9 @@ class CaptionTransformer(BaseModule):
         mask = torch.full((context_length, context_length), float('-inf'))
         # (importing mmpretrain's CLIPTransformer pulls in its multimodal
         # package, which needs `transformers`; its blocks do not)
-        self.resblocks = nn.Sequential(*(
-            ResidualAttentionBlock(width, heads, mask.triu(1))
-            for _ in range(layers)))
+        self.resblocks = nn.Sequential(
+            *(ResidualAttentionBlock(width, heads, mask.triu(1))
+              for _ in range(layers)))
         self.token_embedding = nn.Embedding(vocab_size, width)
         self.positional_embedding = nn.Parameter(
             torch.empty(context_length, width))

@@ -1,7 +1,4 @@
-from .geometry import (align_to_overlap, cell_centers, match_cells,
-                       overlap_coords, views_geometry)
+"""Helpers shared by the algorithms and heads of ``mmdense.models``."""
+from .corruption import encode_with_corruption, shuffle_positions
 
-__all__ = [
-    'views_geometry', 'overlap_coords', 'align_to_overlap', 'cell_centers',
-    'match_cells'
-]
+__all__ = ['encode_with_corruption', 'shuffle_positions']

@@ -16,6 +16,7 @@ def second_from_other_images(second: torch.Tensor,
                          'per batch (per process)')
     shift = torch.randint(1, n, (n, )).to(second.device)
     source = (torch.arange(n, device=second.device) + shift) % n
-    source = torch.where(flags.to(second.device).bool(), source,
-                         torch.arange(n, device=second.device))
+    source = torch.where(
+        flags.to(second.device).bool(), source,
+        torch.arange(n, device=second.device))
     return second[source]

@@ -48,8 +48,7 @@ def ema_update_(pairs: Iterable[Tuple[nn.Module, nn.Module]],
     the MoCo / DenseCL / SlotCon reference code."""
     teacher, student = [], []
     for t_mod, s_mod in pairs:
-        t_params, s_params = list(t_mod.parameters()), list(
-            s_mod.parameters())
+        t_params, s_params = list(t_mod.parameters()), list(s_mod.parameters())
         assert len(t_params) == len(s_params), 'teacher/student mismatch'
         teacher += t_params
         student += [p.detach() for p in s_params]

@@ -1,61 +1,12 @@
-"""Where the views of an image come from, and which of their cells match.
-
-Conventions (as recorded by :class:`mmdense.datasets.MultiViewWithGeometry`):
-
-* boxes are ``(N, 4)`` ``[x0, y0, x1, y1]`` in pixel-edge coordinates of the
-  source image (the crop of columns 10..29 has ``x0 = 10, x1 = 30``);
-* a view is its box resized to the view size, then mirrored left-right when
-  its flip is True; a feature map of a view has the view's orientation;
-* normalised coordinates are ``[0, 1]`` across a box, *before* the flip
-  (0 is the box's left edge whether or not the view was flipped).
-
-Everything is batched over N (no Python loop over the batch).
-"""
-from typing import Optional, Sequence, Tuple
+"""Which parts of two views of an image overlap, and which of their cells
+match (the conventions of :mod:`mmdense.structures.views`)."""
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 from torchvision.ops import roi_align
 
-__all__ = [
-    'views_geometry', 'host_to_device', 'overlap_coords', 'align_to_overlap',
-    'cell_centers', 'match_cells'
-]
-
-
-def views_geometry(data_samples: Sequence, device=None) -> dict:
-    """Stack the views' geometry of a batch of ``DataSample``.
-
-    Returns ``dict(boxes=(V, N, 4) float, flips=(V, N) bool, sizes=[(h, w)]
-    * V)``: ``boxes[v]`` / ``flips[v]`` are view v's boxes / flips for the
-    batch; the view sizes are the same for every sample.
-    """
-    try:
-        boxes = [s.view_boxes for s in data_samples]
-        flips = [s.view_flips for s in data_samples]
-        sizes = [[tuple(hw) for hw in s.view_sizes] for s in data_samples]
-    except AttributeError as err:
-        raise KeyError(
-            'data samples carry no view geometry: build the views with '
-            "MultiViewWithGeometry and pack them with PackInputs(meta_keys="
-            "(..., 'view_boxes', 'view_flips', 'view_sizes')).") from err
-    if any(s != sizes[0] for s in sizes):
-        raise ValueError(f'view sizes differ within the batch: {sizes}')
-    boxes = host_to_device(torch.tensor(boxes, dtype=torch.float32), device)
-    flips = host_to_device(torch.tensor(flips, dtype=torch.bool), device)
-    return dict(
-        boxes=boxes.transpose(0, 1).contiguous(),
-        flips=flips.t().contiguous(),
-        sizes=sizes[0])
-
-
-def host_to_device(t: Tensor, device=None) -> Tensor:
-    """A CPU tensor on ``device`` without waiting for it: through pinned
-    memory, non-blocking, on a CUDA device (a plain copy from pageable
-    memory would wait for the queued kernels); as is on the CPU."""
-    if device is None or torch.device(device).type == 'cpu':
-        return t
-    return t.pin_memory().to(device, non_blocking=True)
+__all__ = ['overlap_coords', 'align_to_overlap', 'cell_centers', 'match_cells']
 
 
 def _normalise(points: Tensor, box: Tensor) -> Tensor:
@@ -69,8 +20,8 @@ def _normalise(points: Tensor, box: Tensor) -> Tensor:
         1, k).view(shape)
 
 
-def overlap_coords(box_a: Tensor, box_b: Tensor) -> Tuple[Tensor, Tensor,
-                                                          Tensor]:
+def overlap_coords(box_a: Tensor,
+                   box_b: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     """The intersection of two ``(N, 4)`` source boxes, in each box's
     normalised coordinates (before flip).
 
@@ -120,8 +71,8 @@ def align_to_overlap(x: Tensor,
     return torch.where(flips[:, None, None, None], out.flip(-1), out)
 
 
-def cell_centers(boxes: Tensor, flips: Tensor,
-                 grid_hw: Tuple[int, int]) -> Tensor:
+def cell_centers(boxes: Tensor, flips: Tensor, grid_hw: Tuple[int,
+                                                              int]) -> Tensor:
     """``(N, H, W, 2)`` source-pixel (x, y) of the centre of each cell of an
     ``H x W`` feature grid of a view (box ``(N, 4)``, flip ``(N,)``)."""
     gh, gw = grid_hw
@@ -148,8 +99,9 @@ def match_cells(boxes_a: Tensor, flips_a: Tensor, grid_a: Tuple[int, int],
     outside box b; ``valid`` the bool mask of ``index >= 0``.
     """
     hb, wb = grid_b
-    uv = _normalise(cell_centers(boxes_a, flips_a, grid_a).flatten(1, 2),
-                    boxes_b)  # N, Ha*Wa, 2, before b's flip
+    uv = _normalise(
+        cell_centers(boxes_a, flips_a, grid_a).flatten(1, 2),
+        boxes_b)  # N, Ha*Wa, 2, before b's flip
     valid = ((uv >= 0) & (uv < 1)).all(dim=-1)
     col = (uv[..., 0] * wb).floor().long().clamp(0, wb - 1)
     row = (uv[..., 1] * hb).floor().long().clamp(0, hb - 1)

@@ -1,5 +1,5 @@
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmpretrain.utils import get_ori_model
 
 from mmdense.registry import HOOKS
 
@@ -15,8 +15,7 @@ class MemoryBankHook(Hook):
 
     def before_run(self, runner) -> None:
         from mmdense.models.memories import MemoryBank
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = get_ori_model(runner.model)
         size = len(runner.train_dataloader.dataset)
         for name, bank in model.named_modules():
             if not isinstance(bank, MemoryBank):

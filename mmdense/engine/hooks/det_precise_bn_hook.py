@@ -25,7 +25,7 @@ from typing import Optional
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
+from mmpretrain.utils import get_ori_model
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmdense.registry import HOOKS
@@ -37,8 +37,9 @@ def update_bn_stats(model: torch.nn.Module, batches, num_iters: int) -> int:
     (mmengine ``'loss'`` mode) on ``batches``; each BN in training mode gets
     the average of the per-batch mean / var.  Returns the number of BN
     layers updated."""
-    bns = [m for m in model.modules()
-           if m.training and isinstance(m, _BatchNorm)]
+    bns = [
+        m for m in model.modules() if m.training and isinstance(m, _BatchNorm)
+    ]
     if not bns:
         return 0
     momenta = [bn.momentum for bn in bns]
@@ -82,7 +83,9 @@ class DetPreciseBNHook(Hook):
 
     priority = 'ABOVE_NORMAL'  # before CheckpointHook, as detectron2
 
-    def __init__(self, num_iters: int = 200, interval: int = 0,
+    def __init__(self,
+                 num_iters: int = 200,
+                 interval: int = 0,
                  loader_cfg: Optional[dict] = None) -> None:
         assert num_iters > 0 and interval >= 0
         self.num_iters = num_iters
@@ -102,16 +105,17 @@ class DetPreciseBNHook(Hook):
             self._batches = iter(_forever(loader))
         return self._batches
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         next_iter = runner.iter + 1
-        if not (next_iter == runner.max_iters or
-                self.interval > 0 and next_iter % self.interval == 0):
+        if not (next_iter == runner.max_iters
+                or self.interval > 0 and next_iter % self.interval == 0):
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        print_log(f'precise BN: {self.num_iters} batches...',
-                  logger='current')
+        model = get_ori_model(runner.model)
+        print_log(f'precise BN: {self.num_iters} batches...', logger='current')
         n = update_bn_stats(model, self._loader(runner), self.num_iters)
         print_log(f'precise BN: {n} BN layers updated', logger='current')
 

@@ -1,5 +1,5 @@
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmpretrain.utils import get_ori_model
 
 from mmdense.registry import HOOKS
 
@@ -18,8 +18,7 @@ class TransferMetaHook(Hook):
     """
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = get_ori_model(runner.model)
         if hasattr(model, 'transfer_prefixes'):
             info = dict(
                 source=model.transfer,

@@ -11,7 +11,7 @@ it before training::
 import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmpretrain.utils import get_ori_model
 
 from mmdense.registry import HOOKS
 
@@ -35,7 +35,7 @@ def to_channels_last(model: nn.Module) -> nn.Module:
     """Convert ``model`` (in place) to channels_last and register a forward
     hook on its ``data_preprocessor`` that converts every 4-D input (a tensor
     or each view of a list) to channels_last.  Idempotent."""
-    model = model.module if is_model_wrapper(model) else model
+    model = get_ori_model(model)
     model.to(memory_format=torch.channels_last)
     pre = getattr(model, 'data_preprocessor', None)
     if pre is not None and not getattr(pre, '_mmdense_channels_last', False):

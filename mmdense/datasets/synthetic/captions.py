@@ -73,8 +73,8 @@ def _join(parts: List[str]) -> str:
         ', '.join(parts[:-1]) + ' and ' + parts[-1]
 
 
-def describe_objects(scene, class_names: Sequence[str]
-                     ) -> List[Tuple[str, str, str, int]]:
+def describe_objects(
+        scene, class_names: Sequence[str]) -> List[Tuple[str, str, str, int]]:
     """(class name, colour name, position, visible area) of every
     annotated instance, in painting order."""
     height, width = scene.semantic.shape
@@ -90,8 +90,8 @@ def scene_captions(scene, rng, class_names: Sequence[str]) -> List[str]:
     """The :data:`CAPTIONS_PER_IMAGE` captions of ``scene`` (see the module
     docstring); ``rng`` (a ``np.random.Generator``) picks the wording."""
     objects = describe_objects(scene, class_names)
-    scene_word = ('street scene', 'picture', 'image', 'scene')[int(
-        rng.integers(4))]
+    scene_word = ('street scene', 'picture', 'image',
+                  'scene')[int(rng.integers(4))]
     if not objects:
         return [f'an empty {scene_word} with buildings under the sky.'
                 ] * CAPTIONS_PER_IMAGE

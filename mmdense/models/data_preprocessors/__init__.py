@@ -1,0 +1,3 @@
+from .device_aug import DeviceAugDataPreprocessor
+
+__all__ = ['DeviceAugDataPreprocessor']

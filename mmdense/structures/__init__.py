@@ -1,0 +1,13 @@
+"""The conventions shared by ``datasets/``, ``models/`` and the tools: how a
+view's geometry is recorded and moved to the device, the overlap of two views,
+and shared constants.  Imports nothing else from mmdense."""
+from .constants import EOT, OTHER_IMAGE, PAD, SOT, SPECIALS, UNK
+from .overlap import (align_to_overlap, cell_centers, match_cells,
+                      overlap_coords)
+from .views import GEOMETRY_META_KEYS, host_to_device, views_geometry
+
+__all__ = [
+    'GEOMETRY_META_KEYS', 'views_geometry', 'host_to_device', 'overlap_coords',
+    'align_to_overlap', 'cell_centers', 'match_cells', 'OTHER_IMAGE',
+    'SPECIALS', 'PAD', 'UNK', 'SOT', 'EOT'
+]
