@@ -21,4 +21,4 @@ train_pipeline = [
 train_dataloader = dict(
     _base_.synthetic_loader,
     dataset=dict(_base_.synthetic_loader['dataset'], pipeline=train_pipeline))
-custom_hooks = [_base_.demo_custom_hooks[0], _base_.demo_custom_hooks[2]]
+custom_hooks = [_base_.transfer_meta_hook, _base_.dense_probe_hook]

@@ -13,6 +13,6 @@ model = dict(
     decoder=dict(in_channels=[64, 128, 256, 512], out_channels=64))
 # the probe reads the decoder's P2
 custom_hooks = [
-    *_base_.demo_custom_hooks[:2],
-    dict(_base_.demo_custom_hooks[2], level='dec0')
+    _base_.transfer_meta_hook, _base_.collapse_monitor_hook,
+    dict(_base_.dense_probe_hook, level='dec0')
 ]

@@ -19,7 +19,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 custom_hooks = [
-    _base_.demo_custom_hooks[0],
-    dict(_base_.demo_custom_hooks[1], module='local_net'),
-    _base_.demo_custom_hooks[2],
+    _base_.transfer_meta_hook,
+    dict(_base_.collapse_monitor_hook, module='local_net'),
+    _base_.dense_probe_hook,
 ]

@@ -19,7 +19,7 @@ train_dataloader = dict(
     _base_.synthetic_loader,
     dataset=dict(_base_.synthetic_loader['dataset'], pipeline=train_pipeline))
 train_cfg = dict(max_iters=40)
-custom_hooks = [_base_.demo_custom_hooks[0], _base_.demo_custom_hooks[2]]
+custom_hooks = [_base_.transfer_meta_hook, _base_.dense_probe_hook]
 # The patch pairs' 16 px patches reach C5 as 1x1 maps; without clipping, an
 # early Adam step can blow the weights up (seen under bf16 autocast).
 optim_wrapper = dict(clip_grad=dict(max_norm=5.0))

@@ -16,7 +16,7 @@ from mmcv.transforms import BaseTransform, Compose
 from mmdense.registry import TRANSFORMS
 from mmdense.structures import OTHER_IMAGE
 
-#: Doersch et al.'s 8 neighbours of the centre cell of a 3x3 grid, as
+#: Doersch et al.'s 8 neighbours of the center cell of a 3x3 grid, as
 #: (row, column) offsets in reading order: label k is NEIGHBOURS[k].
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0),
               (1, 1))
@@ -96,11 +96,11 @@ class ColorChannelDrop(BaseTransform):
 @TRANSFORMS.register_module()
 class RelativePatchPair(BaseTransform):
     """Context prediction (Doersch et al., ICCV 2015): a random 3x3 grid of
-    ``patch_size`` cells ``gap`` pixels apart in the image, its centre patch
+    ``patch_size`` cells ``gap`` pixels apart in the image, its center patch
     and one of its 8 neighbours, each moved by its own random jitter of up
     to ``jitter`` pixels in x and y.
 
-    Output: ``img`` = [centre, neighbour] (each through
+    Output: ``img`` = [center, neighbour] (each through
     ``patch_transforms`` independently: the chromatic-aberration guard
     such as :class:`ColorChannelDrop` or ``RandomGrayscale``),
     ``gt_label`` = the neighbour's index in :data:`NEIGHBOURS` (0..7),
@@ -193,7 +193,7 @@ class RelativePatchPair(BaseTransform):
                 np.random.randint(j, h - span - j + 1))
 
     def sample_position(self, h: int, w: int):
-        """Centre cell and a random neighbour; label = neighbour index."""
+        """Center cell and a random neighbour; label = neighbour index."""
         origin = self.random_origin(h, w)
         label = np.random.randint(len(NEIGHBOURS))
         dr, dc = NEIGHBOURS[label]

@@ -73,7 +73,7 @@ def align_to_overlap(x: Tensor,
 
 def cell_centers(boxes: Tensor, flips: Tensor, grid_hw: Tuple[int,
                                                               int]) -> Tensor:
-    """``(N, H, W, 2)`` source-pixel (x, y) of the centre of each cell of an
+    """``(N, H, W, 2)`` source-pixel (x, y) of the center of each cell of an
     ``H x W`` feature grid of a view (box ``(N, 4)``, flip ``(N,)``)."""
     gh, gw = grid_hw
     kw = dict(device=boxes.device, dtype=boxes.dtype)
@@ -91,11 +91,11 @@ def cell_centers(boxes: Tensor, flips: Tensor, grid_hw: Tuple[int,
 def match_cells(boxes_a: Tensor, flips_a: Tensor, grid_a: Tuple[int, int],
                 boxes_b: Tensor, flips_b: Tensor,
                 grid_b: Tuple[int, int]) -> Tuple[Tensor, Tensor]:
-    """Which cell of view b covers the centre of each cell of view a.
+    """Which cell of view b covers the center of each cell of view a.
 
     Returns ``(index, valid)``, both ``(N, Ha * Wa)`` over view a's flattened
     grid (row-major, in view a's orientation): ``index`` (long) into view b's
-    flattened grid (in view b's orientation), -1 where the centre lies
+    flattened grid (in view b's orientation), -1 where the center lies
     outside box b; ``valid`` the bool mask of ``index >= 0``.
     """
     hb, wb = grid_b

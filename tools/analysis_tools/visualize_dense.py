@@ -175,8 +175,8 @@ def geometry(packed: dict) -> Optional[dict]:
     return views_geometry([sample])
 
 
-def cell_centres(hw: Tuple[int, int], view_hw: Tuple[int, int]) -> np.ndarray:
-    """(h*w, 2) pixel (x, y) centres of a feature grid's cells in the view."""
+def cell_centers(hw: Tuple[int, int], view_hw: Tuple[int, int]) -> np.ndarray:
+    """(h*w, 2) pixel (x, y) centers of a feature grid's cells in the view."""
     (h, w), (vh, vw) = hw, view_hw
     ys, xs = np.mgrid[0:h, 0:w]
     return np.stack([(xs.ravel() + 0.5) * vw / w, (ys.ravel() + 0.5) * vh / h],
@@ -198,8 +198,8 @@ def draw_correspondence(ax, views: List[np.ndarray], q: torch.Tensor,
     canvas = np.full((vh, 2 * vw + gap, 3), 255, np.uint8)
     canvas[:, :vw], canvas[:, vw + gap:] = views[0], views[1]
     ax.imshow(canvas)
-    src = cell_centres((hq, wq), (vh, vw))
-    dst = cell_centres((hk, wk), views[1].shape[:2]) + [vw + gap, 0]
+    src = cell_centers((hq, wq), (vh, vw))
+    dst = cell_centers((hk, wk), views[1].shape[:2]) + [vw + gap, 0]
     truth = None
     if geo is not None:
         truth, _ = match_cells(geo['boxes'][0], geo['flips'][0], (hq, wq),

@@ -2,7 +2,7 @@
 # COCO train2017 images, each view recording its crop box, flip and size
 # (MultiViewWithGeometry; crops drawn independently, as in DenseCL).
 # 8 GPUs x 32 = 256 images per iteration, as in DenseCL.
-data_root = 'data/coco/'
+_base_ = ['./coco_unlabeled.py']
 crop_size = 224
 
 data_preprocessor = dict(
@@ -50,17 +50,4 @@ train_pipeline = [
                    'view_flips', 'view_sizes'))
 ]
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    drop_last=True,
-    persistent_workers=True,
-    pin_memory=True,  # faster host -> GPU copies
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='UnlabeledImageDataset',
-        data_root=data_root,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img_path='train2017/'),
-        pipeline=train_pipeline))
+train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))

@@ -3,7 +3,7 @@
 # 4:3, the official code's 150k-450k, with room for the 398 px 3x3 grid
 # everywhere; the official code fits smaller grids instead), a 3x3 grid of
 # 96 px cells
-# 48 px apart, jitter <= 7 px, the centre patch and a random neighbour,
+# 48 px apart, jitter <= 7 px, the center patch and a random neighbour,
 # each patch with 2 of its 3 colour channels dropped (the paper's guard
 # against chromatic aberration; RandomGrayscale is the alternative).
 # Loader and preprocessor of coco_mocov2_geometry.py, 8 x 32.

@@ -3,7 +3,7 @@
 # SlotCon's overlap-conditioned cropping: view 1's crop is re-drawn (up to 10
 # times) until at least 1 % of it lies inside view 0's crop.
 # 8 GPUs x 64 = 512 images per iteration, as in SlotCon.
-data_root = 'data/coco/'
+_base_ = ['./coco_unlabeled.py']
 crop_size = 224
 
 data_preprocessor = dict(
@@ -60,17 +60,4 @@ train_pipeline = [
                    'view_flips', 'view_sizes'))
 ]
 
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    drop_last=True,
-    persistent_workers=True,
-    pin_memory=True,  # faster host -> GPU copies
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='UnlabeledImageDataset',
-        data_root=data_root,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img_path='train2017/'),
-        pipeline=train_pipeline))
+train_dataloader = dict(batch_size=64, dataset=dict(pipeline=train_pipeline))

@@ -2,8 +2,9 @@
 
 The captions describe what the generator drew: every *annotated* object's
 class, the colour name of its visible pixels and its position in the image
-(from the centre of its box, in thirds: ``top / middle / bottom`` x
-``left / centre / right``).  They are a pure function of
+(from the center of its box, in thirds: ``top / middle / bottom`` x
+``left / centre / right``; 'centre' is a word of the captions' vocabulary,
+kept as generated).  They are a pure function of
 ``(seed, split, index, image_size)``, like the scenes: the wording of the
 five captions is drawn from a generator of its own, so the images do not
 change.
@@ -49,7 +50,7 @@ def colour_name(rgb: Sequence[float]) -> str:
 
 def position_name(bbox: Sequence[float], width: int, height: int) -> str:
     """``'at the top left'``, ``'on the left'``, ``'in the centre'``... of
-    a box ``(x0, y0, x1, y1)`` from its centre, in thirds of the image."""
+    a box ``(x0, y0, x1, y1)`` from its center, in thirds of the image."""
     cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
     col = ('left', 'centre', 'right')[min(int(3 * cx / width), 2)]
     row = ('top', 'middle', 'bottom')[min(int(3 * cy / height), 2)]

@@ -190,34 +190,34 @@ def _paint(image: np.ndarray, mask: np.ndarray, texture: np.ndarray) -> None:
     image[mask] = texture[mask]
 
 
-def _ellipse(rng, mask, centre, size):
+def _ellipse(rng, mask, center, size):
     axes = (size / 2, size / 2 * rng.uniform(0.4, 1.0))
-    cv2.ellipse(mask, _int(centre), _int(axes), rng.uniform(0, 180), 0, 360, 1,
+    cv2.ellipse(mask, _int(center), _int(axes), rng.uniform(0, 180), 0, 360, 1,
                 -1)
 
 
-def _rectangle(rng, mask, centre, size):
-    box = (centre, (size, size * rng.uniform(0.35, 1.0)), rng.uniform(0, 180))
+def _rectangle(rng, mask, center, size):
+    box = (center, (size, size * rng.uniform(0.35, 1.0)), rng.uniform(0, 180))
     cv2.fillPoly(mask, [_int(cv2.boxPoints(box))], 1)
 
 
-def _star(rng, mask, centre, size):
+def _star(rng, mask, center, size):
     points = int(rng.integers(5, 9))
     radii = np.tile([size / 2, size / 2 * rng.uniform(0.35, 0.6)], points)
     angles = rng.uniform(0, 2 * np.pi) + np.arange(2 * points) * np.pi / points
-    _fill_polar(mask, centre, radii, angles)
+    _fill_polar(mask, center, radii, angles)
 
 
-def _triangle(rng, mask, centre, size):
+def _triangle(rng, mask, center, size):
     angles = rng.uniform(0, 2 * np.pi) + np.arange(3) * 2 * np.pi / 3
-    _fill_polar(mask, centre, np.full(3, size / 2),
+    _fill_polar(mask, center, np.full(3, size / 2),
                 angles + rng.uniform(-0.35, 0.35, 3))
 
 
-def _ring(rng, mask, centre, size):
-    _ellipse(rng, mask, centre, size)
+def _ring(rng, mask, center, size):
+    _ellipse(rng, mask, center, size)
     hole = np.zeros_like(mask)
-    _ellipse(rng, hole, centre, size * rng.uniform(0.35, 0.7))
+    _ellipse(rng, hole, center, size * rng.uniform(0.35, 0.7))
     mask[hole > 0] = 0
 
 
@@ -226,16 +226,16 @@ _SHAPE_DRAWERS = (_ellipse, _rectangle, _star, _triangle, _ring)
 
 def _draw_object(rng, label: int, width: int, height: int) -> np.ndarray:
     """Boolean mask of one object of class ``label`` (may leave the frame)."""
-    centre = (rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height)
+    center = (rng.uniform(0.1, 0.9) * width, rng.uniform(0.1, 0.9) * height)
     size = rng.uniform(*OBJECT_SIZE) * min(width, height)
     mask = np.zeros((height, width), np.uint8)
-    _SHAPE_DRAWERS[label](rng, mask, centre, size)
+    _SHAPE_DRAWERS[label](rng, mask, center, size)
     return mask > 0
 
 
-def _fill_polar(mask, centre, radii, angles):
+def _fill_polar(mask, center, radii, angles):
     points = np.stack([
-        centre[0] + radii * np.cos(angles), centre[1] + radii * np.sin(angles)
+        center[0] + radii * np.cos(angles), center[1] + radii * np.sin(angles)
     ], 1)
     cv2.fillPoly(mask, [_int(points)], 1)
 

@@ -62,7 +62,7 @@ class ResumeStateHook(Hook):
       checkpoints of epoch-based runs resume exactly).  Augmentation is
       seeded per sample (see :mod:`mmdense.datasets.resumable`), so it needs
       no saved worker state.
-    * Model buffers (queues, memory banks, centres, EMA teachers, the
+    * Model buffers (queues, memory banks, centers, EMA teachers, the
       ``step`` counter), optimizer, lr / momentum schedulers and the message
       hub are in mmengine's checkpoint already.
     """

@@ -57,7 +57,7 @@ class DeCon(DenseContrastive):
 
     The base method is the ``head`` (SlotCon as published, DenseCL as our
     extension) applied to C5 (the encoder loss) and, with a fresh copy of its
-    own (projector, prototypes, predictor, centre or queues, EMA teacher), to
+    own (projector, prototypes, predictor, center or queues, EMA teacher), to
     the decoder's output(s) (the decoder loss):
     ``L = w * L_enc + (1 - w) * mean over decoder levels of L_dec``. No
     gradient is stopped: the decoder loss trains the encoder too.

@@ -35,7 +35,7 @@ class DenseContrastive(BaseSelfSupervisor):
     """Student / EMA-teacher dense contrastive pre-training of a backbone.
 
     The method lives in ``head`` (:class:`DenseCLHead`, :class:`SlotConHead`):
-    it owns its projector(s), their teacher copies, queues or centres, and
+    it owns its projector(s), their teacher copies, queues or centers, and
     says which views the student and the teacher encode.  This class runs
     the encoders, advances the teacher once per iteration and hands the last
     backbone stage (C5) to the head.  :class:`DeCon` adds a decoder.

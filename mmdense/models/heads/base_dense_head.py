@@ -14,7 +14,7 @@ class BaseDenseHead(BaseModule):
     The algorithm encodes the views, advances every teacher once per
     iteration and calls :meth:`loss` with the features of one level; the
     head owns everything else of its method: projectors and their teacher
-    copies, queues, centres, prototypes, and the loss itself.
+    copies, queues, centers, prototypes, and the loss itself.
 
     A subclass sets:
 

@@ -92,7 +92,7 @@ class SlotConHead(BaseDenseHead):
 
     * grouping loss: cross-view distillation of the prototype assignments on
       the overlapping region (both views' maps resampled onto the overlap and
-      un-flipped), student temperature 0.1, teacher 0.07 with a centre
+      un-flipped), student temperature 0.1, teacher 0.07 with a center
       (momentum 0.9) subtracted;
     * slot loss: InfoNCE between predicted student slots and the other view's
       teacher slots, temperature 0.2, times 2 * 0.2.  Queries are the slots
