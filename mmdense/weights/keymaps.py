@@ -198,6 +198,18 @@ def _fpn_norm_kind(keys, module: str) -> str:
     return 'none'
 
 
+def conv_module_keys(module: str, norm: str) -> List[str]:
+    """The keys of an mmcv ``ConvModule`` at ``module``: its conv weight,
+    then the conv bias (``norm='none'``), the GroupNorm's affine (``'gn'``)
+    or the BatchNorm's statistics and counter (any other)."""
+    keys = [f'{module}.conv.weight']
+    if norm == 'none':
+        return keys + [f'{module}.conv.bias']
+    if norm == 'gn':
+        return keys + [f'{module}.gn.weight', f'{module}.gn.bias']
+    return keys + [f'{module}.bn.{p}' for p in BN_STATS + (NBT, )]
+
+
 def fpn_keys(num_levels: int, norm: str, style: str = 'mm') -> List[str]:
     """FPN keys (no prefix) of ``num_levels`` lateral / output ConvModules,
     no extra convs: mmdet ``FPN`` keys (``style='mm'``) or, renamed by
@@ -206,16 +218,10 @@ def fpn_keys(num_levels: int, norm: str, style: str = 'mm') -> List[str]:
     no BN counter)."""
     if style not in ('mm', 'detectron2'):
         raise ValueError(f"style must be 'mm' or 'detectron2', got {style!r}")
-    keys = []
-    for i in range(num_levels):
-        for mod in ('lateral_convs', 'fpn_convs'):
-            keys.append(f'{mod}.{i}.conv.weight')
-            if norm == 'none':
-                keys.append(f'{mod}.{i}.conv.bias')
-            elif norm == 'gn':
-                keys += [f'{mod}.{i}.gn.weight', f'{mod}.{i}.gn.bias']
-            else:
-                keys += [f'{mod}.{i}.bn.{p}' for p in BN_STATS + (NBT, )]
+    keys = [
+        k for i in range(num_levels) for mod in ('lateral_convs', 'fpn_convs')
+        for k in conv_module_keys(f'{mod}.{i}', norm)
+    ]
     if style == 'mm':
         return keys
     d2 = (mm_to_detectron2_fpn_key(k, num_levels) for k in keys)
@@ -291,17 +297,10 @@ def _fcn_expected(keys) -> List[str]:
         for k in keys
         for m in [re.match(r'convs\.(\d+)\.', k)] if m
     }
-    expected = []
-    for i in range(max(idx) + 1 if idx else 0):
-        expected.append(f'convs.{i}.conv.weight')
-        norm = _fpn_norm_kind(keys, f'convs.{i}')
-        if norm == 'none':
-            expected.append(f'convs.{i}.conv.bias')
-        elif norm == 'gn':
-            expected += [f'convs.{i}.gn.weight', f'convs.{i}.gn.bias']
-        else:
-            expected += [f'convs.{i}.bn.{p}' for p in BN_STATS + (NBT, )]
-    return expected
+    return [
+        k for i in range(max(idx) + 1 if idx else 0) for k in conv_module_keys(
+            f'convs.{i}', _fpn_norm_kind(keys, f'convs.{i}'))
+    ]
 
 
 def check_decoder(group: str, weights: Dict[str, torch.Tensor]) -> dict:

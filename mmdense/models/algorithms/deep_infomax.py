@@ -42,11 +42,8 @@ class DeepInfoMax(PooledSelfSupervisor):
                  corrupt_stage: Optional[int] = None,
                  data_preprocessor=None,
                  init_cfg=None) -> None:
-        super().__init__(
-            backbone=backbone,
-            head=head,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        # PooledSelfSupervisor(backbone, head, data_preprocessor, init_cfg)
+        super().__init__(backbone, head, data_preprocessor, init_cfg)
         n_out = len(self.backbone.out_indices)
         if not -n_out <= local_index < n_out:
             raise ValueError(

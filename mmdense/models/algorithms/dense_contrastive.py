@@ -57,15 +57,11 @@ class DenseContrastive(BaseSelfSupervisor):
             Kaiming-normal fan_in (OpenSelfSup's ResNet, DenseCL). Skipped
             when the backbone loads a ``Pretrained`` init_cfg.
 
-    The five knobs left as ``None`` take the class's ``defaults`` (a method
-    subclass such as :class:`DenseCL` states its paper's values there).
+    The five knobs left as ``None`` take the class's ``defaults``: a method
+    subclass such as :class:`DenseCL` states its paper's values there, once;
+    this base states none.
     """
-    defaults = dict(
-        teacher_momentum=0.99,
-        momentum_schedule='cosine',
-        shuffle_bn=False,
-        transfer='teacher',
-        backbone_conv_init='toolbox')
+    defaults: dict = {}
 
     def __init__(self,
                  backbone: dict,
@@ -82,16 +78,27 @@ class DenseContrastive(BaseSelfSupervisor):
             head=head,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        d = self.method_defaults(head)
-        teacher_momentum = d['teacher_momentum'] if teacher_momentum is None \
-            else teacher_momentum
-        momentum_schedule = momentum_schedule or d['momentum_schedule']
-        shuffle_bn = d['shuffle_bn'] if shuffle_bn is None else shuffle_bn
-        transfer = transfer or d['transfer']
+        given = dict(
+            teacher_momentum=teacher_momentum,
+            momentum_schedule=momentum_schedule,
+            shuffle_bn=shuffle_bn,
+            transfer=transfer,
+            backbone_conv_init=backbone_conv_init)
+        defaults = self.method_defaults(head)
+        missing = [
+            k for k, v in given.items() if v is None and k not in defaults
+        ]
+        if missing:
+            raise ValueError(
+                f'{type(self).__name__}: {", ".join(missing)} not set, and '
+                'the class states no default: set them in the model config '
+                'or use a method class (DenseCL, SlotCon, MoCo)')
+        teacher_momentum, momentum_schedule, shuffle_bn, transfer, \
+            backbone_conv_init = (defaults[k] if v is None else v
+                                  for k, v in given.items())
         if transfer not in ('student', 'teacher'):
             raise ValueError(f"transfer must be 'student' or 'teacher', got "
                              f'{transfer!r}')
-        backbone_conv_init = backbone_conv_init or d['backbone_conv_init']
         if backbone_conv_init not in ('toolbox', 'fan_in'):
             raise ValueError("backbone_conv_init must be 'toolbox' or "
                              f"'fan_in', got {backbone_conv_init!r}")

@@ -18,10 +18,10 @@ class MoCo(DenseContrastive):
     differ only in their configs: head (linear / MLP), temperature
     (0.07 / 0.2), blur, lr schedule (steps / cosine).
     """
+    # torchvision's ResNet init (fan_out), as the official MoCo
     defaults = dict(
         teacher_momentum=0.999,
         momentum_schedule='constant',
         shuffle_bn=True,
         transfer='student',
-        # torchvision's ResNet init (fan_out), as the official MoCo
         backbone_conv_init='toolbox')

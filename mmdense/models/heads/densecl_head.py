@@ -100,11 +100,7 @@ class DenseCLHead(BaseDenseHead):
     def teacher_pairs(self):
         return [(self.teacher_projector, self.projector)]
 
-    def loss(self,
-             student: dict,
-             teacher: dict,
-             geometry=None,
-             step: int = 0) -> dict:
+    def loss(self, student, teacher, geometry=None, step=0) -> dict:
         q_in, k_in = student[0], teacher[1]
         if self.dense_grid is not None:
             q_in, k_in = (

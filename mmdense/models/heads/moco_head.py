@@ -44,11 +44,7 @@ class MoCoHead(BaseDenseHead):
     def teacher_pairs(self):
         return [(self.teacher_projector, self.projector)]
 
-    def loss(self,
-             student: dict,
-             teacher: dict,
-             geometry=None,
-             step: int = 0) -> dict:
+    def loss(self, student, teacher, geometry=None, step=0) -> dict:
         q = F.normalize(self.projector((student[0], ))[0], dim=1)
         with torch.no_grad():
             k = F.normalize(self.teacher_projector((teacher[1], ))[0], dim=1)
