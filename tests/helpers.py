@@ -1,20 +1,78 @@
-"""Helpers shared by several test modules (imported as ``from helpers
-import ...``, as conftest's names are): a free TCP port for 2-process gloo
-tests, the strict transfer check of a pre-trained backbone into the
-synthetic downstream benchmarks, and seeded demo training steps in fp32,
-bf16 or fp16."""
+"""Helpers shared by the test modules (``from helpers import ...``; the
+root conftest.py puts this folder on ``sys.path``): the repository root and a
+runner for its scripts, a free TCP port for 2-process gloo tests, the strict
+transfer check of a pre-trained backbone into the synthetic downstream
+benchmarks, seeded demo training steps in fp32, bf16 or fp16, hand-computed
+reference values, fake and damaged checkpoint files, and the teacher / student
+comparison."""
+import functools
+import importlib.util
 import math
+import os
 import os.path as osp
 import socket
+import struct
+import subprocess
+import sys
+import warnings
+import zipfile
 from types import SimpleNamespace
 
 import torch
-from conftest import REPO
+import torch.nn as nn
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+
+
+def _repo_root(start):
+    """The nearest folder at or above ``start`` that holds setup.py."""
+    path = osp.abspath(start)
+    while not osp.isfile(osp.join(path, 'setup.py')):
+        parent = osp.dirname(path)
+        if parent == path:
+            raise RuntimeError(f'no setup.py at or above {start}')
+        path = parent
+    return path
+
+
+TESTS = osp.dirname(osp.abspath(__file__))  # this folder: helpers and hooks
+REPO = _repo_root(TESTS)
+C4_CONFIG = ('configs/benchmarks/mmdet/'
+             'faster-rcnn_r50-syncbn-c4_ms-24k_voc0712.py')
+
+
+def run_tool(args, cwd, timeout=600):
+    """Run a repository script (path relative to the repo) in ``cwd``;
+    fail with its output when it exits non-zero."""
+    script = args[0]
+    cmd = (['bash', osp.join(REPO, script)] if script.endswith('.sh') else
+           [sys.executable, osp.join(REPO, script)]) + list(args[1:])
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
+    return out
+
+
+def load_config(path):
+    """A config of the repository (``path`` relative to it)."""
+    return Config.fromfile(osp.join(REPO, path))
+
+
+def build_downstream(config, **overrides):
+    """The model of a downstream (mmdet / mmseg) config, with ``model.*``
+    overrides, built in the config's own scope."""
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.merge_from_dict({f'model.{k}': v for k, v in overrides.items()})
+    registry = __import__(
+        f'{cfg.default_scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        return registry.build(cfg.model)
+
 
 SYNTHETIC_BENCHMARKS = (
     'configs/benchmarks/synthetic/mask-rcnn_r18-fpn_synthetic-coco.py',
@@ -163,3 +221,161 @@ def assert_loss_falls(losses, label=''):
     # once queues of 32 hold real keys (4 steps of 8) the loss falls
     tail = losses[4:]
     assert sum(tail[-3:]) / 3 < sum(tail[:3]) / 3, (label, losses)
+
+
+# ------------------------------------------------ hand-computed references
+def cosine(a, b):
+    return sum(x * y for x, y in zip(a, b)) / math.sqrt(
+        sum(x * x for x in a) * sum(y * y for y in b))
+
+
+def unit(v):
+    n = math.sqrt(sum(x * x for x in v))
+    return [x / n for x in v]
+
+
+def log_softmax_at(row, k):
+    return row[k] - math.log(sum(math.exp(v) for v in row))
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def clip_model_cfg():
+    return dict(
+        type='CLIPPretrain',
+        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+        neck=dict(
+            type='LinearNeck',
+            in_channels=512,
+            out_channels=8,
+            gap_dim=2,
+            norm_cfg=None),
+        text_encoder=dict(
+            type='CaptionTransformer',
+            vocab_size=16,
+            context_length=6,
+            width=8,
+            layers=1,
+            heads=2,
+            embed_dim=8))
+
+
+# ----------------------------------------------------- teachers, students
+def teacher_student_pairs(model):
+    """(teacher, student) module pairs of any method with a teacher."""
+    if hasattr(model, 'teacher_pairs'):
+        return model.teacher_pairs()
+    # BYOL: mmengine's CosineEMA of (backbone, neck)
+    online = nn.Sequential(model.backbone, model.neck)
+    return [(model.target_net.module, online)]
+
+
+def assert_teachers_equal_students(model):
+    pairs = teacher_student_pairs(model)
+    assert pairs
+    for teacher, student in pairs:
+        t, s = teacher.state_dict(), student.state_dict()
+        assert list(t) == list(s)
+        diff = [k for k in s if not torch.equal(t[k], s[k])]
+        assert not diff, f'{type(teacher).__name__}: {len(diff)} of ' \
+            f'{len(s)} tensors differ, e.g. {diff[:3]}'
+
+
+# ------------------------------------------------ damaged and unsafe files
+def flip_tensor_byte(path, out, record='/data/0'):
+    """Copy ``path`` with one byte of a tensor record flipped (its CRC is
+    left as it was)."""
+    data = bytearray(open(path, 'rb').read())
+    with zipfile.ZipFile(path) as z:
+        info = next(i for i in z.infolist() if i.filename.endswith(record))
+    h = info.header_offset
+    n, e = struct.unpack('<HH', data[h + 26:h + 30])
+    data[h + 30 + n + e] ^= 0x40
+    open(out, 'wb').write(bytes(data))
+
+
+class Payload:
+    """Unpickling it runs a shell command (``touch marker``)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}', )
+
+
+def payload_file(path, marker, legacy=False):
+    obj = dict(
+        state_dict={'backbone.conv1.weight': torch.zeros(1)},
+        meta=dict(
+            iter=10,
+            epoch=0,
+            transfer=dict(
+                source='student', student={'backbone.': 'backbone.'})),
+        message_hub={},
+        x=Payload(marker))
+    torch.save(obj, path, _use_new_zipfile_serialization=not legacy)
+    with warnings.catch_warnings():  # the payload is real: check it runs
+        warnings.simplefilter('ignore')
+        probe = str(marker) + '.probe'
+        torch.save(Payload(probe), path + '.probe')
+        torch.load(path + '.probe', weights_only=False)
+        assert osp.exists(probe)
+        os.unlink(probe)
+        os.unlink(path + '.probe')
+
+
+# ---------------------------------------- fake checkpoints for converters
+def randomize_(module, seed):
+    """Distinct values everywhere, BN statistics included (running_var
+    positive), so that a swapped or stale tensor cannot go unnoticed."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, t in module.state_dict().items():
+            if t.is_floating_point():
+                t.copy_(torch.rand(t.shape, generator=gen) + 0.1)
+            elif name.endswith('num_batches_tracked'):
+                t.fill_(seed + 7)
+    return module
+
+
+@functools.lru_cache(maxsize=None)
+def tv18(seed):
+    """A randomized torchvision ResNet-18 state dict (cached: read only)."""
+    import torchvision
+    return randomize_(torchvision.models.resnet18(), seed).state_dict()
+
+
+def slotcon_obj(args=None):
+    """CVMI-Lab/SlotCon main_pretrain.py save_checkpoint: {'args',
+    'model': DDP(SlotCon).state_dict(), 'optimizer', 'scheduler', 'epoch',
+    'scaler'}; encoder_q (student) / encoder_k (teacher) are their ResNets
+    with head_type='early_return' (torchvision names, no fc)."""
+    model = {}
+    student, teacher = tv18(21), tv18(22)
+    for enc, sd in (('encoder_q', student), ('encoder_k', teacher)):
+        model.update({
+            f'module.{enc}.{k}': v
+            for k, v in sd.items() if not k.startswith('fc.')
+        })
+    model['module.projector_q.mlp.0.weight'] = torch.randn(32, 512, 1, 1)
+    model['module.projector_k.mlp.0.weight'] = torch.randn(32, 512, 1, 1)
+    model['module.grouping_q.slot_embed.weight'] = torch.randn(8, 4)
+    model['module.grouping_k.slot_embed.weight'] = torch.randn(8, 4)
+    model['module.center'] = torch.zeros(1, 8)
+    obj = dict(
+        model=model, epoch=800, optimizer=dict(state={}, param_groups=[]))
+    if args is not None:
+        obj['args'] = args
+    return obj, student, teacher
+
+
+def converter_tool(name):
+    """tools/model_converters/``name``.py, imported as a module."""
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(REPO, 'tools', 'model_converters', name + '.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,5 +1,6 @@
-"""Fault injection for tests/test_reliability.py (imported by the test
-configs through ``custom_imports``; not part of the package)."""
+"""Fault injection for tests/integration/test_reliability.py and
+test_checkpoint_safety.py (imported by the test configs through
+``custom_imports``, with tests/ on PYTHONPATH; not part of the package)."""
 import os
 import signal
 

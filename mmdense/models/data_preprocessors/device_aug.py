@@ -26,7 +26,8 @@ which is how "not applied" is expressed without a sync or a Python loop
 over the batch.
 
 Differences from the CPU ops (stated tolerances, checked in
-``tests/test_device_aug.py`` on smooth images): brightness, contrast,
+``tests/test_models/test_data_preprocessors/test_device_aug.py`` on smooth
+images): brightness, contrast,
 saturation and grayscale within 1 level of 255 (PIL and mmcv truncate
 to uint8; the CPU chain also rounds between ops), flip and solarize exact;
 hue within 1 level on average and 10 at most (mmcv's pillow path converts to
