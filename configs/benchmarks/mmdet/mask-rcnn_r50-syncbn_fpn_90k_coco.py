@@ -7,8 +7,8 @@
 # SlotCon (CVMI-Lab/SlotCon transfer/detection/configs/
 # COCO_R_50_FPN_1x_SlotCon.yaml) were produced with it; the epoch-based
 # mask-rcnn_r50-syncbn_fpn_ms-1x_coco.py is mmselfsup's protocol.
-# tests/test_configs/test_det_protocols.py checks every setting against those files and
-# detectron2's defaults.
+# tests/test_configs/test_det_protocols.py checks every setting against those
+# files and detectron2's defaults.
 #   python tools/train.py THIS --cfg-options pretrained=EXPORT.pth
 # `pretrained`: the exporter's output (None: random init); `load_decoder`:
 # 'auto' loads a DeCon FPN into `neck.*`, False compares encoder-only transfer.
