@@ -5,8 +5,8 @@
 # (facebookresearch/moco detection/README.md, configs/
 # pascal_voc_R_50_C4_24k_moco.yaml) and DenseCL (WXinlong/DenseCL
 # benchmarks/detection/configs/pascal_voc_R_50_C4_24k_moco.yaml) were
-# produced with this protocol; tests/test_configs/test_det_protocols.py checks every setting
-# against those files and detectron2's defaults.
+# produced with this protocol; tests/test_configs/test_det_protocols.py checks
+# every setting against those files and detectron2's defaults.
 #   python tools/train.py THIS --cfg-options pretrained=EXPORT.pth
 # In C4, res5 is `roi_head.shared_head.layer4`: the loader maps the
 # pre-trained `backbone.layer4.*` there; the extra norm after res5
