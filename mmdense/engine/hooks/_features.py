@@ -3,11 +3,6 @@
 from typing import Dict
 
 import torch.nn as nn
-from mmpretrain.utils import get_ori_model
-
-
-def _unwrap(model: nn.Module) -> nn.Module:
-    return get_ori_model(model)
 
 
 def _level_heads(model: nn.Module) -> Dict[str, nn.Module]:

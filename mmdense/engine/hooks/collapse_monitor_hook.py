@@ -13,11 +13,12 @@ from typing import Callable, Dict
 import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
 
 from mmdense.evaluation.dense_probe import (_strided, collapse_std,
                                             projector_embeddings)
 from mmdense.registry import HOOKS
-from ._features import _level_heads, _unwrap
+from ._features import _level_heads
 
 
 @HOOKS.register_module()
@@ -94,7 +95,8 @@ class CollapseMonitorHook(Hook):
 
     def before_train(self, runner) -> None:
         self.after_train(runner)  # idempotent
-        for level, target in self._targets(_unwrap(runner.model)).items():
+        for level, target in self._targets(get_ori_model(
+                runner.model)).items():
             self._captured[level] = []
             self._handles.append(
                 target.register_forward_hook(self._make_capture(level)))

@@ -19,11 +19,12 @@ from mmengine.hooks import Hook
 from mmengine.registry import DATASETS as ROOT_DATASETS
 from mmengine.registry import DefaultScope
 from mmengine.runner import EpochBasedTrainLoop
+from mmpretrain.utils import get_ori_model
 
 from mmdense.evaluation.dense_probe import frozen_eval, linear_probe_scores
 from mmdense.registry import HOOKS
 from mmdense.utils.rng import preserve_rng
-from ._features import _level_heads, _unwrap
+from ._features import _level_heads
 
 
 def own_features(model: nn.Module, source: str) -> Callable:
@@ -260,7 +261,7 @@ class DenseProbeHook(Hook):
     def _run(self, runner) -> None:
         if not is_main_process():
             return
-        model = _unwrap(runner.model)
+        model = get_ori_model(runner.model)
         scores = self.probe(model)
         for key in ('mIoU', 'mAcc', 'aAcc'):
             runner.message_hub.update_scalar(f'train/probe/{key}', scores[key])
@@ -279,7 +280,7 @@ class DenseProbeHook(Hook):
     def before_train(self, runner) -> None:
         if self.by_epoch is None:
             self.by_epoch = isinstance(runner.train_loop, EpochBasedTrainLoop)
-        self.resolve(_unwrap(runner.model))  # fail early on a bad level
+        self.resolve(get_ori_model(runner.model))  # fail early on a bad level
         if is_main_process() and self._data is None:
             self._data = self._load_all()
         if self.at_start:
