@@ -1,12 +1,16 @@
 """Which parts of two views of an image overlap, and which of their cells
-match (the conventions of :mod:`mmdense.structures.views`)."""
+match (the conventions of :mod:`mmdense.structures.views`; PixPro's own
+convention in :func:`pixpro_coords`)."""
 from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 from torchvision.ops import roi_align
 
-__all__ = ['overlap_coords', 'align_to_overlap', 'cell_centers', 'match_cells']
+__all__ = [
+    'overlap_coords', 'align_to_overlap', 'cell_centers', 'match_cells',
+    'pixpro_coords', 'distance_positives'
+]
 
 
 def _normalise(points: Tensor, box: Tensor) -> Tensor:
@@ -108,3 +112,64 @@ def match_cells(boxes_a: Tensor, flips_a: Tensor, grid_a: Tuple[int, int],
     col = torch.where(flips_b[:, None], wb - 1 - col, col)
     index = torch.where(valid, row * wb + col, -1)
     return index, valid
+
+
+def pixpro_coords(boxes: Tensor, flips: Tensor, image_hw: Tensor) -> Tensor:
+    """A view's crop in PixPro's convention (``contrast/data/
+    transform_coord.py``): ``(N, 4)`` ``[x_a, y_a, x_b, y_b]``, the first
+    and last pixel of the crop (``j`` and ``j + w - 1``) divided by
+    ``width - 1`` in x and ``height - 1`` in y of the source image, with
+    ``x_a`` and ``x_b`` swapped for a flipped view (x then runs backwards
+    across its feature map).
+
+    Args:
+        boxes: ``(N, 4)`` pixel-edge boxes (:mod:`mmdense.structures.views`:
+            the crop of columns j..j+w-1 is ``x0 = j, x1 = j + w``).
+        flips: ``(N,)`` bool.
+        image_hw: ``(N, 2)`` the source images' ``(height, width)``.
+    """
+    b = boxes.to(image_hw.dtype)
+    hm1, wm1 = image_hw[:, 0] - 1, image_hw[:, 1] - 1
+    first_x, last_x = b[:, 0] / wm1, (b[:, 2] - 1) / wm1
+    first_y, last_y = b[:, 1] / hm1, (b[:, 3] - 1) / hm1
+    return torch.stack([
+        torch.where(flips, last_x, first_x), first_y,
+        torch.where(flips, first_x, last_x), last_y
+    ],
+                       dim=1)
+
+
+def distance_positives(coord_q: Tensor, coord_k: Tensor,
+                       grid_hw: Tuple[int, int], pos_ratio: float) -> Tensor:
+    """PixPro's positive pixel pairs (``regression_loss`` of
+    ``contrast/models/PixPro.py``): cell i of view q and cell j of view k
+    are positive when the distance of their centers, in the normalised
+    source coordinates of :func:`pixpro_coords`, is below ``pos_ratio``
+    times the larger of the two views' cell diagonals.
+
+    Args:
+        coord_q, coord_k: ``(N, 4)`` as :func:`pixpro_coords` returns.
+        grid_hw: ``(H, W)`` of both views' feature maps.
+        pos_ratio: the threshold (0.7 in the released scripts).
+
+    Returns ``(N, H * W, H * W)`` float 0 / 1, rows over view q's cells and
+    columns over view k's (row-major, each in its view's orientation).
+    """
+    h, w = grid_hw
+    kw = dict(dtype=coord_q.dtype, device=coord_q.device)
+    col = (torch.arange(w, **kw) + 0.5).repeat(h)  # H*W, row-major
+    row = (torch.arange(h, **kw) + 0.5).repeat_interleave(w)
+
+    def centers_and_diag(coord):
+        bin_w = ((coord[:, 2] - coord[:, 0]) / w)[:, None]
+        bin_h = ((coord[:, 3] - coord[:, 1]) / h)[:, None]
+        xs = col * bin_w + coord[:, 0:1]
+        ys = row * bin_h + coord[:, 1:2]
+        return xs, ys, torch.sqrt(bin_w**2 + bin_h**2)
+
+    xq, yq, diag_q = centers_and_diag(coord_q)
+    xk, yk, diag_k = centers_and_diag(coord_k)
+    dist = torch.sqrt((xq[:, :, None] - xk[:, None, :])**2 +
+                      (yq[:, :, None] - yk[:, None, :])**2)
+    dist = dist / torch.maximum(diag_q, diag_k)[:, :, None]
+    return (dist < pos_ratio).to(coord_q.dtype)

@@ -27,7 +27,9 @@ def views_geometry(data_samples: Sequence, device=None) -> dict:
 
     Returns ``dict(boxes=(V, N, 4) float, flips=(V, N) bool, sizes=[(h, w)]
     * V)``: ``boxes[v]`` / ``flips[v]`` are view v's boxes / flips for the
-    batch; the view sizes are the same for every sample.
+    batch; the view sizes are the same for every sample.  When the samples
+    carry their ``ori_shape`` (the source image the boxes are in), the dict
+    also has ``image_sizes``: ``(N, 2)`` float ``(h, w)``.
     """
     try:
         boxes = [s.view_boxes for s in data_samples]
@@ -42,10 +44,15 @@ def views_geometry(data_samples: Sequence, device=None) -> dict:
         raise ValueError(f'view sizes differ within the batch: {sizes}')
     boxes = host_to_device(torch.tensor(boxes, dtype=torch.float32), device)
     flips = host_to_device(torch.tensor(flips, dtype=torch.bool), device)
-    return dict(
+    out = dict(
         boxes=boxes.transpose(0, 1).contiguous(),
         flips=flips.t().contiguous(),
         sizes=sizes[0])
+    if all('ori_shape' in s for s in data_samples):
+        shapes = [tuple(s.ori_shape)[:2] for s in data_samples]
+        out['image_sizes'] = host_to_device(
+            torch.tensor(shapes, dtype=torch.float32), device)
+    return out
 
 
 def host_to_device(t: Tensor, device=None) -> Tensor:

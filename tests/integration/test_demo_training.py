@@ -18,6 +18,8 @@ DEMOS = [
     ('configs/slotcon/demo.py', 30, 0),
     ('configs/decon/demo.py', 24, 0),
     ('configs/decon/demo_densecl.py', 30, 4),
+    ('configs/pixpro/demo.py', 30, 0),
+    ('configs/decon/demo_pixpro.py', 24, 0),
 ]
 
 

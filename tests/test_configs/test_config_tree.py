@@ -21,7 +21,10 @@ def test_the_tree_has_the_promised_configs():
                  'decon/coco_fcn-ade20k.py', 'decon/cocoplus.py',
                  'decon/imagenet.py', 'decon/densecl_coco.py', 'decon/demo.py',
                  'slotcon/coco.py', 'slotcon/imagenet.py', 'slotcon/demo.py',
-                 'densecl/coco.py', 'densecl/imagenet.py', 'densecl/demo.py'):
+                 'densecl/coco.py', 'densecl/imagenet.py', 'densecl/demo.py',
+                 'pixpro/imagenet.py', 'pixpro/imagenet_400e.py',
+                 'pixpro/coco.py', 'pixpro/demo.py', 'decon/pixpro_coco.py',
+                 'decon/demo_pixpro.py'):
         assert f'configs/{name}' in CONFIGS, name
 
 

@@ -1,7 +1,7 @@
 """Details outside the loss formulas that the official code fixes: teachers
 that start as exact copies of their students, SlotCon's heads, init and
 ResNet, DeCon's decoder init and teacher prototypes, SlotCon's schedule,
-DenseCL's defaults, InstDisc's recipe.  Expected values are the
+DenseCL's defaults, InstDisc's and PixPro's recipes.  Expected values are the
 official code's (file and line in docs/fidelity.md), or worked out by hand.
 """
 import math
@@ -26,7 +26,7 @@ PAPER_CONFIGS = [
     'mocov2/coco.py', 'mocov2/imagenet.py', 'slotcon/coco.py',
     'slotcon/imagenet.py', 'decon/coco.py', 'decon/imagenet.py',
     'decon/coco_fcn.py', 'decon/coco_multi-level.py', 'decon/densecl_coco.py',
-    'byol/coco.py'
+    'byol/coco.py', 'pixpro/imagenet.py', 'decon/pixpro_coco.py'
 ]
 
 
@@ -346,3 +346,65 @@ def test_context_prediction_resize_leaves_room_for_the_grid():
                         ori_shape=shape))
                 assert 400 <= min(out['img'].shape[:2]) <= 600
                 sample(out)  # raises ValueError where the grid does not fit
+
+
+@pytest.mark.parametrize('config,epochs', [('pixpro/imagenet.py', 100),
+                                           ('pixpro/imagenet_400e.py', 400),
+                                           ('pixpro/coco.py', 800)])
+def test_pixpro_recipe(config, epochs):
+    """tools/pixpro_base_r50_100ep.sh / _400ep.sh: 8 x 128, LARS base lr 1.0
+    (x 1024 / 256 = 4.0, main_pretrain.py:43), wd 1e-5, 5 warm-up epochs
+    from lr / 100 (option.py:50, lr_scheduler.py:29), cosine to 1e-6
+    (lr_scheduler.py:69); --aug BYOL views with bilinear crops
+    (transform_coord.py:143) and no overlap condition."""
+    cfg = _cfg(config)
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
+        ('BarlowTwinsLARS', 4.0, 0.9, 1e-5)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'  # apex O1
+    warm, cos = cfg.param_scheduler
+    assert (warm.start_factor, warm.begin, warm.end) == (0.01, 0, 5)
+    assert (cos.eta_min, cos.begin, cos.end, cos.T_max) == \
+        (1e-6, 5, epochs, epochs - 5)
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.train_dataloader.batch_size * 8 == 1024
+    assert cfg.auto_scale_lr.base_batch_size == 1024
+    views = cfg.train_dataloader.dataset.pipeline[1]
+    assert views.type == 'MultiViewWithGeometry'
+    assert views.get('min_overlap') is None
+    blur = [[t.get('prob') for t in v if t.type == 'GaussianBlur']
+            for v in views.transforms]
+    assert blur == [[1.], [0.1]]
+    for v in views.transforms:
+        assert v[0].interpolation == 'bilinear'
+        assert [t.type for t in v].count('Solarize') == (
+            v is views.transforms[1])
+    assert 'ori_shape' in cfg.train_dataloader.dataset.pipeline[2].meta_keys
+
+
+def test_pixpro_model():
+    """PixPro.py: projector MLP2d(2048, 4096, 256) of 1x1 convs with bias
+    and BN (:24-41, :92); one transform layer = conv1x1(256, 256) with bias
+    (:139); gamma 2, pos-ratio 0.7, no instance branch (the scripts); EMA
+    over encoder and projector only (:168-172), momentum 0.99 cosine
+    (:165); the student encoder is exported; zero-gamma ResNet
+    (resnet.py:164-173) with fan_out convs (:158)."""
+    model = MODELS.build(_cfg('pixpro/imagenet.py').model)
+    head = model.head
+    convs = _linears(head.projector)
+    assert _shapes(head.projector) == [(2048, 4096), (4096, 256)]
+    assert all(m.bias is not None for m in convs)
+    assert sum(
+        isinstance(m, nn.BatchNorm2d) for m in head.projector.modules()) == 1
+    g = head.propagation.value_transform
+    assert isinstance(g, nn.Conv2d) and (g.in_channels, g.out_channels,
+                                         g.kernel_size) == (256, 256, (1, 1))
+    assert g.bias is not None
+    assert (head.propagation.gamma, head.pos_ratio,
+            head.instance_loss_weight) == (2., 0.7, 0.)
+    assert model.ema_pairs() == [(model.teacher_backbone, model.backbone),
+                                 (head.teacher_projector, head.projector)]
+    assert (model.teacher_momentum, model.momentum_schedule, model.transfer,
+            model.shuffle_bn) == (0.99, 'cosine', 'student', False)
+    assert model.backbone.zero_init_residual
+    assert _cfg('pixpro/imagenet.py').sync_bn == 'torch'

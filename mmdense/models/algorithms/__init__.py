@@ -8,10 +8,12 @@ from .dense_contrastive import DenseContrastive
 from .densecl import DenseCL
 from .instdisc import InstDisc
 from .moco import MoCo
+from .pixpro import PixPro
 from .simclr import SimCLR
 from .slotcon import SlotCon
 
 __all__ = [
-    'BYOL', 'CLIPPretrain', 'DenseContrastive', 'DenseCL', 'SlotCon', 'DeCon',
-    'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax', 'ContextPrediction', 'CPCv2'
+    'BYOL', 'CLIPPretrain', 'DenseContrastive', 'DenseCL', 'SlotCon', 'PixPro',
+    'DeCon', 'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax', 'ContextPrediction',
+    'CPCv2'
 ]

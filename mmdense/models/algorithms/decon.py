@@ -10,12 +10,14 @@ from ..utils.teacher import copy_to_teachers_, make_teacher
 from .dense_contrastive import DenseContrastive
 from .densecl import DenseCL
 from .moco import MoCo
+from .pixpro import PixPro
 from .slotcon import SlotCon
 
 DECODER_INITS = ('toolbox', 'c2_xavier_fill', 'pytorch')
 DECODER_PROTOTYPES = ('frozen', 'ema')
 # head type -> the method whose defaults DeCon takes when it wraps that head
-WRAPPED_METHODS = dict(DenseCLHead=DenseCL, SlotConHead=SlotCon, MoCoHead=MoCo)
+WRAPPED_METHODS = dict(
+    DenseCLHead=DenseCL, SlotConHead=SlotCon, MoCoHead=MoCo, PixProHead=PixPro)
 
 
 @torch.no_grad()
@@ -184,8 +186,8 @@ class DeCon(DenseContrastive):
 
     def method_defaults(self, head: dict) -> dict:
         """The defaults of the method whose head DeCon wraps
-        (:class:`DenseCL`, :class:`SlotCon`, :class:`MoCo`); the base's for
-        any other head."""
+        (:class:`DenseCL`, :class:`SlotCon`, :class:`MoCo`,
+        :class:`PixPro`); the base's for any other head."""
         head_type = head.get('type') if isinstance(head, dict) else None
         if isinstance(head_type, type):
             head_type = head_type.__name__

@@ -5,10 +5,11 @@ from .dgi_head import DGIHead
 from .dim_head import DIMHead
 from .moco_head import MoCoHead
 from .patch_pair_head import PatchPairHead
+from .pixpro_head import PixelPropagation, PixProHead
 from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 
 __all__ = [
     'BaseDenseHead', 'DenseCLHead', 'SlotConHead', 'SemanticGrouping',
     'dense_correspondence', 'slot_presence', 'DIMHead', 'PatchPairHead',
-    'DGIHead', 'MoCoHead', 'CPCHead'
+    'DGIHead', 'MoCoHead', 'CPCHead', 'PixProHead', 'PixelPropagation'
 ]

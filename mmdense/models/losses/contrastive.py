@@ -44,3 +44,27 @@ def slot_info_nce(queries: torch.Tensor, keys: torch.Tensor,
     logits = queries @ keys.t().to(queries.dtype)
     return F.cross_entropy(logits.float() / temperature,
                            labels) * (2 * temperature)
+
+
+def pixel_consistency(query: torch.Tensor, key: torch.Tensor,
+                      positives: torch.Tensor) -> torch.Tensor:
+    """PixPro's pixel-to-propagation consistency (``regression_loss`` of
+    ``contrast/models/PixPro.py``): ``-2 * mean_n s_n`` with ``s_n =
+    sum_ij m_nij q_ni.k_nj / (sum_ij m_nij + 1e-6)``, the mean cosine over
+    image n's positive pairs; an image without a positive pair gives
+    ``s_n = 0`` and still counts in the mean over the N images.
+
+    ``query``, ``key``: (N, C, L) L2-normalised over C; ``positives``:
+    (N, L, L) 0 / 1, rows over the query's cells, columns over the key's.
+    """
+    cos = torch.bmm(query.transpose(1, 2), key.to(query.dtype)).float()
+    per_image = (cos * positives).sum(dim=(1, 2)) / (
+        positives.sum(dim=(1, 2)) + 1e-6)
+    return -2 * per_image.mean()
+
+
+def negative_cosine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """BYOL's regression loss as PixPro's instance branch writes it
+    (``PixPro.regression_loss``): ``-2 * mean_n x_n.y_n`` for (N, D)
+    L2-normalised ``x``, ``y``."""
+    return -2 * (x * y.to(x.dtype)).sum(dim=1).float().mean()

@@ -130,18 +130,22 @@ def test_teacher_moves_once_per_iteration():
 def test_decon_trains_as_the_method_it_wraps():
     """DeCon's knobs left unset take the wrapped method's defaults: over a
     DenseCL head DenseCL's (0.999 constant, shuffle-BN, student, fan-in),
-    over a SlotCon head SlotCon's; a plain DenseContrastive states none."""
+    over a SlotCon head SlotCon's, over a PixPro head PixPro's (0.99
+    cosine, no shuffle-BN, the student transfers); a plain
+    DenseContrastive states none."""
     from helpers import REPO
     from mmengine.config import Config
 
-    from mmdense.models.algorithms import DenseCL, SlotCon
+    from mmdense.models.algorithms import DenseCL, PixPro, SlotCon
     for config, method in (('decon/demo_densecl.py', DenseCL),
-                           ('decon/demo.py', SlotCon)):
+                           ('decon/demo.py', SlotCon), ('decon/demo_pixpro.py',
+                                                        PixPro)):
         model = MODELS.build(Config.fromfile(f'{REPO}/configs/{config}').model)
         got = {k: getattr(model, k) for k in method.defaults}
         assert got == method.defaults, config
     assert DenseCL.defaults['teacher_momentum'] == 0.999
     assert SlotCon.defaults['momentum_schedule'] == 'cosine'
+    assert PixPro.defaults['transfer'] == 'student'
     cfg = Config.fromfile(f'{REPO}/configs/densecl/demo.py').model
     cfg['type'] = 'DenseContrastive'
     with pytest.raises(ValueError, match='teacher_momentum, .*not set'):
@@ -150,8 +154,8 @@ def test_decon_trains_as_the_method_it_wraps():
 
 def test_dense_heads_follow_the_documented_contract():
     from mmdense.models.heads import (BaseDenseHead, DenseCLHead, MoCoHead,
-                                      SlotConHead)
-    for head in (DenseCLHead, SlotConHead, MoCoHead):
+                                      PixProHead, SlotConHead)
+    for head in (DenseCLHead, SlotConHead, MoCoHead, PixProHead):
         assert issubclass(head, BaseDenseHead)
         for name in ('teacher_pairs', 'ema_pairs', 'loss'):
             assert callable(getattr(head, name))

@@ -42,3 +42,24 @@ def test_slot_info_nce_by_hand():
                                                                (e2 + 2))) / 2
     assert slot_info_nce(q, k, labels, 0.5).item() == pytest.approx(
         expected, rel=1e-6)
+
+
+def test_pixel_consistency_by_hand():
+    from mmdense.models.losses import pixel_consistency
+
+    # image 0: query cells (1, 0), (0, 1); key cells (.6, .8), (1, 0);
+    # positive pairs (q0, k0) .6, (q0, k1) 1, (q1, k1) 0: mean 1.6 / 3.
+    # image 1: no positive pair: 0, and it still counts in the mean.
+    q = torch.tensor([[[1., 0.], [0., 1.]], [[1., 0.], [0., 1.]]])
+    k = torch.tensor([[[.6, 1.], [.8, 0.]], [[1., 0.], [0., 1.]]])
+    pos = torch.tensor([[[1., 1.], [0., 1.]], [[0., 0.], [0., 0.]]])
+    expected = -2 * (1.6 / (3 + 1e-6) + 0.) / 2
+    assert pixel_consistency(q, k, pos).item() == pytest.approx(
+        expected, rel=1e-6)
+
+
+def test_negative_cosine_by_hand():
+    from mmdense.models.losses import negative_cosine
+    x = torch.tensor([[1., 0.], [0., 1.]])
+    y = torch.tensor([[.6, .8], [.6, .8]])
+    assert negative_cosine(x, y).item() == pytest.approx(-2 * .7, rel=1e-6)
