@@ -348,18 +348,24 @@ def tv18(seed):
     return randomize_(torchvision.models.resnet18(), seed).state_dict()
 
 
+def ddp_encoders(**encoders):
+    """``module.<name>.<key>`` for each named torchvision ResNet state dict,
+    its ``fc.*`` left out: the encoders of an official checkpoint saved from
+    ``DistributedDataParallel`` (``head_type='early_return'`` ResNets)."""
+    return {
+        f'module.{name}.{k}': v
+        for name, sd in encoders.items()
+        for k, v in sd.items() if not k.startswith('fc.')
+    }
+
+
 def slotcon_obj(args=None):
     """CVMI-Lab/SlotCon main_pretrain.py save_checkpoint: {'args',
     'model': DDP(SlotCon).state_dict(), 'optimizer', 'scheduler', 'epoch',
     'scaler'}; encoder_q (student) / encoder_k (teacher) are their ResNets
     with head_type='early_return' (torchvision names, no fc)."""
-    model = {}
     student, teacher = tv18(21), tv18(22)
-    for enc, sd in (('encoder_q', student), ('encoder_k', teacher)):
-        model.update({
-            f'module.{enc}.{k}': v
-            for k, v in sd.items() if not k.startswith('fc.')
-        })
+    model = ddp_encoders(encoder_q=student, encoder_k=teacher)
     model['module.projector_q.mlp.0.weight'] = torch.randn(32, 512, 1, 1)
     model['module.projector_k.mlp.0.weight'] = torch.randn(32, 512, 1, 1)
     model['module.grouping_q.slot_embed.weight'] = torch.randn(8, 4)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The main job on the embedded synthetic data, end to end on CPU:
 #   install what is missing -> synthetic COCO/VOC/Cityscapes/ADE20K ->
-#   pre-train DenseCL (baseline), DeCon with an FPN decoder and DeCon with an
-#   FCN decoder (demo configs), and the positive control (supervised FCN on
-#   the synthetic labels of the same images, same backbone and iterations)
-#   -> fine-tune random init / positive control / DenseCL / DeCon on the
+#   pre-train DenseCL (baseline), PixPro, DeCon with an FPN decoder and DeCon
+#   with an FCN decoder (demo configs), and the positive control (supervised
+#   FCN on the synthetic labels of the same images, same backbone and
+#   iterations) -> fine-tune random init / positive control / DenseCL /
+#   PixPro / DeCon on the
 #   synthetic Mask R-CNN and VOC FCN benchmarks (fine-tuning seeds 0 and 1;
 #   pre-training runs once, seed 0) and probe their frozen features (dense
 #   linear probe of C5; of the decoder for DeCon) -> results table.
-# About 15 minutes on 2 idle cores after installation (two runs at a time,
+# About 20 minutes on 2 idle cores after installation (two runs at a time,
 # one thread each); QUICK=1 runs a few iterations of everything and one seed
 # (a few minutes); LIMITED=1 adds the limited-label rows (NAME@0.25: the VOC
 # FCN fine-tuned on a fixed quarter of its labelled images; about 5 more
@@ -42,6 +43,7 @@ pretrain() {  # pretrain NAME CONFIG [CFG_OPTION...] -> its iter_N.pth
 }
 mkdir -p "$WORK_DIR/pretrain"
 DENSECL=$(pretrain densecl configs/densecl/demo.py | tail -n 1)
+PIXPRO=$(pretrain pixpro configs/pixpro/demo.py | tail -n 1)
 DECON_FPN=$(pretrain decon_fpn configs/decon/demo.py | tail -n 1)
 DECON_FCN=$(pretrain decon_fcn configs/decon/demo_fcn.py | tail -n 1)
 CONTROL=$(pretrain supervised \
@@ -58,8 +60,10 @@ limited() {
 lane_a() {
     "${T[@]}" --random-init "${S[@]}" "${FT[@]}"
     "${T[@]}" --checkpoint "$DENSECL" --name densecl "${S[@]}" "${FT[@]}"
+    "${T[@]}" --checkpoint "$PIXPRO" --name pixpro "${S[@]}" "${FT[@]}"
     limited "${T[@]}" --random-init
     limited "${T[@]}" --checkpoint "$DENSECL" --name densecl
+    limited "${T[@]}" --checkpoint "$PIXPRO" --name pixpro
 }
 lane_b() {
     # the positive control transfers its backbone only (like DenseCL)
@@ -86,6 +90,6 @@ B=$!
 wait $A || { tail -n 30 "$WORK_DIR/lane_a.log"; exit 1; }
 wait $B || { tail -n 30 "$WORK_DIR/lane_b.log"; exit 1; }
 python tools/transfer.py --collect-only --work-dir "$WORK_DIR/transfer"
-echo "[demo] pre-trained checkpoints: $DENSECL $DECON_FPN $DECON_FCN" \
+echo "[demo] pre-trained checkpoints: $DENSECL $PIXPRO $DECON_FPN $DECON_FCN" \
     "$CONTROL (positive control)"
 echo "[demo] results: $WORK_DIR/transfer/results.md (.csv .json .png)"

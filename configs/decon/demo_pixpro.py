@@ -1,12 +1,7 @@
 # DeCon on PixPro with the FPN decoder, synthetic data, CPU.
 _base_ = ['../pixpro/demo.py', '../_base_/models/fpn_decoder.py']
 model = dict(
-    _base_.fpn_decoder,
-    decoder=dict(
-        _base_.fpn_decoder.decoder,
-        in_channels=[64, 128, 256, 512],
-        out_channels=64,
-        norm_cfg=dict(type='BN', requires_grad=True)),
+    _base_.fpn_decoder_r18,
     # pixpro_coco.py's stride-8 grid for the decoder head: 64 px -> 8 x 8
     decoder_head=dict(dense_grid=8))
 # the probe reads the decoder's P2

@@ -1,6 +1,6 @@
 """Import of officially released checkpoints.
 
-Officially released DenseCL, MoCo v1/v2, SlotCon and DeCon checkpoints
+Officially released DenseCL, MoCo v1/v2, SlotCon, DeCon and PixPro checkpoints
 become mmdense-style checkpoints (``backbone.*``, ``teacher_backbone.*``,
 ``neck.*`` / ``decode_head.*``, ``teacher_decoder.*`` and
 ``meta['transfer']`` as :class:`~mmdense.engine.TransferMetaHook` writes
@@ -19,15 +19,16 @@ from .keymaps import (ConversionError, check_decoder, check_resnet,
                       detectron2_to_mm_fpn)
 from .loading import load_external_checkpoint
 
-METHODS = ('densecl', 'mocov1', 'mocov2', 'slotcon', 'decon')
+METHODS = ('densecl', 'mocov1', 'mocov2', 'slotcon', 'decon', 'pixpro')
 # which weights each method transfers by default (the authors' converters:
-# DenseCL / MoCo take the query encoder, SlotCon / DeCon the teacher)
+# DenseCL / MoCo / PixPro take the query encoder, SlotCon / DeCon the teacher)
 DEFAULT_SOURCE = dict(
     densecl='student',
     mocov1='student',
     mocov2='student',
     slotcon='teacher',
-    decon='teacher')
+    decon='teacher',
+    pixpro='student')
 
 
 def _sub(state: Dict[str, torch.Tensor], prefix: str) -> 'OrderedDict':
@@ -86,6 +87,15 @@ def detect_official_layout(obj: dict) -> dict:
             guess = 'mocov1'
         else:
             guess = None
+    elif _has(keys, 'encoder.') and not _has(keys, 'encoder_q.'):
+        # PixPro (main_pretrain.py save_checkpoint: DDP(PixPro) with
+        # encoder / encoder_k, projector / projector_k, value_transform)
+        L.update(
+            layout='encoder/encoder_k',
+            student='encoder.',
+            teacher='encoder_k.' if _has(keys, 'encoder_k.') else None)
+        guess = 'pixpro' if _has(keys, 'value_transform') or _has(
+            keys, 'projector.') else None
     elif _has(keys, 'encoder_q.') or _has(keys, 'encoder_k.'):
         # MoCo (module.encoder_q / encoder_k, torchvision ResNets with fc),
         # SlotCon / DeCon (encoder_q / encoder_k, decoder_q / decoder_k)
@@ -135,7 +145,8 @@ def detect_official_layout(obj: dict) -> dict:
         raise ConversionError(
             'unknown checkpoint layout (known: DenseCL/OpenSelfSup '
             'encoder_q.0.*, MoCo/SlotCon/DeCon [module.]encoder_q.* / '
-            'encoder_k.* [/ decoder_k.*], backbone.* [/ decoder.*], bare '
+            'encoder_k.* [/ decoder_k.*], PixPro [module.]encoder.* / '
+            'encoder_k.*, backbone.* [/ decoder.*], bare '
             f'torchvision ResNet names); first keys {keys[:8]}')
     L['guess'] = guess
     return L
@@ -200,7 +211,8 @@ def import_official(obj,
     mapping = []  # (weights, file prefix, our prefix, tensors)
     if L['layout'] == 'bare':
         # one set of weights, the one the authors released: the method's
-        # default (DenseCL / MoCo: query encoder, SlotCon / DeCon: teacher)
+        # default (DenseCL / MoCo / PixPro: query encoder, SlotCon / DeCon:
+        # teacher)
         src = DEFAULT_SOURCE[method]
         own = 'backbone.' if src == 'student' else 'teacher_backbone.'
         enc = _encoder(state, '', notes, 'backbone')

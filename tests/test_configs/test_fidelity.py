@@ -408,3 +408,16 @@ def test_pixpro_model():
             model.shuffle_bn) == (0.99, 'cosine', 'student', False)
     assert model.backbone.zero_init_residual
     assert _cfg('pixpro/imagenet.py').sync_bn == 'torch'
+
+
+def test_pixpro_demo_views_are_the_recipe_s_at_64_px():
+    """The CPU demo's views differ from the COCO recipe's only in the crop
+    size (its loader is the SlotCon demo's)."""
+
+    def views(config):
+        return _cfg(config).train_dataloader.dataset.pipeline[1]
+
+    demo, coco = views('pixpro/demo.py'), views('pixpro/coco.py')
+    for v in (*demo.transforms, *coco.transforms):
+        v[0].pop('scale')
+    assert demo == coco

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torchvision
-from helpers import slotcon_obj, tv18
+from helpers import ddp_encoders, slotcon_obj, tv18
 from mmengine.registry import DefaultScope
 
 from mmdense.engine import TransferMetaHook
@@ -412,3 +412,25 @@ def test_detectron2_export_notes_r18_and_fpn_norm(tmp_path):
     notes = ' '.join(report['notes'])
     assert 'MODEL.RESNETS.RES2_OUT_CHANNELS 64' in notes
     assert 'MODEL.FPN.NORM "SyncBN"' in notes
+
+
+def test_pixpro_import_defaults_to_the_student(tmp_path):
+    """zdaxie/PixPro main_pretrain.py save_checkpoint: {'opt', 'model':
+    DDP(PixPro).state_dict(), ...}: encoder (student) / encoder_k (teacher)
+    ResNets with head_type='early_return' (torchvision names, no fc);
+    convert_pretrain_to_d2.py exports module.encoder.*."""
+    student, teacher = tv18(31), tv18(32)
+    model = ddp_encoders(encoder=student, encoder_k=teacher)
+    model['module.projector.linear1.weight'] = torch.randn(32, 512, 1, 1)
+    model['module.projector_k.linear1.weight'] = torch.randn(32, 512, 1, 1)
+    model['module.value_transform.weight'] = torch.randn(8, 8, 1, 1)
+    ckpt = import_official(dict(model=model, epoch=100))
+    assert ckpt['meta']['imported']['method'] == 'pixpro'
+    assert ckpt['meta']['transfer']['source'] == 'student'
+    for source, ref in ((None, student), ('teacher', teacher)):
+        export_weights(ckpt, str(tmp_path / 'm.pth'), 'mm', source=source)
+        state = torch.load(tmp_path / 'm.pth', weights_only=True)['state_dict']
+        assert len(state) == len(ref) - 2
+        assert all(
+            torch.equal(state['backbone.' + k], v) for k, v in ref.items()
+            if not k.startswith('fc.'))

@@ -18,8 +18,9 @@ Steps:
    --num-val 32 --num-unlabeled 64`` by default; a root whose manifest
    matches is reused).
 2. Every method of ``docs/algorithms.md`` pre-trains its CPU demo config
-   (``configs/<method>/demo.py``; DeCon twice: ``demo.py`` with the FPN
-   decoder, ``demo_fcn.py`` with the FCN one) for ``--iters`` iterations::
+   (``configs/<method>/demo.py``; DeCon three times: ``demo.py`` with the
+   FPN decoder, ``demo_fcn.py`` with the FCN one, ``demo_pixpro.py`` over
+   PixPro with the FPN) for ``--iters`` iterations::
 
        python tools/train.py CONFIG --work-dir WORK/pretrain/NAME \\
            --cfg-options train_cfg.max_iters=N \\
@@ -101,6 +102,8 @@ METHODS = OrderedDict(
     slotcon='configs/slotcon/demo.py',
     decon_fpn='configs/decon/demo.py',
     decon_fcn='configs/decon/demo_fcn.py',
+    pixpro='configs/pixpro/demo.py',
+    decon_pixpro='configs/decon/demo_pixpro.py',
     dim='configs/dim/demo.py',
     cpcv2='configs/cpcv2/demo.py',
     relative_loc='configs/relative_loc/demo.py',

@@ -1,7 +1,7 @@
 """Import an officially released checkpoint into mmdense's format.
 
     python tools/model_converters/import_official.py SRC OUT.pth
-        [--method {densecl,mocov1,mocov2,slotcon,decon}]
+        [--method {densecl,mocov1,mocov2,slotcon,decon,pixpro}]
         [--source {student,teacher}] [--trust]
 
 Known layouts (autodetected; --method when the keys cannot tell):
@@ -14,6 +14,8 @@ Known layouts (autodetected; --method when the keys cannot tell):
   DeCon    as SlotCon plus module.decoder_q.* / decoder_k.* (detectron2
            FPN names fpn_lateral2-5 / fpn_output2, or FCN convs.0-1), or
            the DenseCL-based backbone.* + decoder.*
+  PixPro   'model': module.encoder.* (student, what its convert_pretrain_
+           to_d2.py exports) / module.encoder_k.* (teacher)
   bare     torchvision ResNet names (backbone-only releases): --method
 
 OUT holds plain tensors: backbone.* (student), teacher_backbone.*, neck.* /
@@ -21,7 +23,8 @@ decode_head.* and teacher_decoder.* (mmdet / mmseg names), and
 meta['transfer'] as mmdense pre-training writes it, so export_weights.py and
 extract_transfer_weights.py take it.  SRC is loaded weights-only; --trust
 unpickles it in full (needed for SlotCon / DeCon full checkpoints, which
-store an argparse.Namespace; only for files you trust).
+store an argparse.Namespace, PixPro's under 'opt'; only for files you
+trust).
 """
 import argparse
 import sys
@@ -45,7 +48,7 @@ def parse_args(argv=None):
         '--source',
         choices=['student', 'teacher'],
         help="default weights recorded for export (default: the method's: "
-        'DenseCL / MoCo student, SlotCon / DeCon teacher)')
+        'DenseCL / MoCo / PixPro student, SlotCon / DeCon teacher)')
     parser.add_argument(
         '--trust',
         action='store_true',

@@ -1,23 +1,17 @@
-# PixPro's views (see coco_pixpro.py) at 64 px on the synthetic COCO+
-# (train2017 + unlabeled2017) of tools/dataset_converters/make_synthetic.py,
-# batch 8, for CPU demos and tests.
-_base_ = ['./coco_pixpro.py', './coco_plus.py']
-data_root = 'data/synthetic/coco/'
-crop = dict(_base_.crop, scale=64)
-view_pipeline1 = [crop, *_base_.view_tail1]
-view_pipeline2 = [crop, *_base_.view_tail2]
+# PixPro's views (coco_pixpro.py) at 64 px on the synthetic COCO+, batch 8,
+# for CPU demos and tests: the SlotCon demo's loader (synthetic_slotcon.py)
+# with PixPro's two differences, bilinear resizing and independent crops
+# (no overlap condition).
+_base_ = ['./synthetic_slotcon.py']
+crop = dict(_base_.crop, interpolation='bilinear')
+view_pipeline1 = [crop, *_base_.view_pipeline1[1:]]
+view_pipeline2 = [crop, *_base_.view_pipeline2[1:]]
 train_pipeline = [
     _base_.train_pipeline[0],
     dict(
-        _base_.train_pipeline[1], transforms=[view_pipeline1, view_pipeline2]),
+        type='MultiViewWithGeometry',
+        num_views=[1, 1],
+        transforms=[view_pipeline1, view_pipeline2]),
     _base_.train_pipeline[2],
 ]
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    pin_memory=False,  # CPU demos: nothing to pin for
-    dataset=dict(
-        data_root=data_root,
-        ann_file='',
-        sources=_base_.coco_plus_sources,
-        pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -27,3 +27,12 @@ fpn_decoder = dict(
 # at their init (the authors delete them, and detectron2 re-creates them with
 # the same c2_xavier_fill at fine-tuning)
 find_unused_parameters = True
+# the CPU demos' decoder: the same FPN on ResNet-18's 64-512 channels, 64
+# wide, plain BN (`model = dict(_base_.fpn_decoder_r18, ...)`)
+fpn_decoder_r18 = dict(
+    fpn_decoder,
+    decoder=dict(
+        fpn_decoder['decoder'],
+        in_channels=[64, 128, 256, 512],
+        out_channels=64,
+        norm_cfg=dict(type='BN', requires_grad=True)))

@@ -57,10 +57,10 @@ class DeCon(DenseContrastive):
     """Joint encoder-decoder contrastive pre-training (Quetin, Ghosh, Maleki,
     "DeCon", WACV 2026), wrapping an encoder-only dense method.
 
-    The base method is the ``head`` (SlotCon as published, DenseCL as our
-    extension) applied to C5 (the encoder loss) and, with a fresh copy of its
-    own (projector, prototypes, predictor, center or queues, EMA teacher), to
-    the decoder's output(s) (the decoder loss):
+    The base method is the ``head`` (SlotCon as published, DenseCL and
+    PixPro as our extensions) applied to C5 (the encoder loss) and, with a
+    fresh copy of its own (projector, prototypes, predictor, center or
+    queues, EMA teacher), to the decoder's output(s) (the decoder loss):
     ``L = w * L_enc + (1 - w) * mean over decoder levels of L_dec``. No
     gradient is stopped: the decoder loss trains the encoder too.
 
@@ -102,7 +102,8 @@ class DeCon(DenseContrastive):
             The knobs left as None (teacher momentum and schedule,
             shuffle-BN, transfer, ResNet init) take the defaults of the
             wrapped method (:meth:`method_defaults`): DeCon over DenseCL
-            trains its encoder as DenseCL does, over SlotCon as SlotCon.
+            trains its encoder as DenseCL does, over SlotCon as SlotCon,
+            over PixPro as PixPro.
     """
 
     def __init__(self,
