@@ -27,6 +27,9 @@ def synthetic_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('synthetic'))
     make_synthetic_datasets(
         root, num_train=8, num_val=4, num_unlabeled=8, seed=0)
+    # DetCon's FH masks of the COCO+ images (make_fh_masks.py)
+    from mmdense.datasets import write_fh_masks
+    write_fh_masks(f'{root}/coco', ('train2017', 'unlabeled2017'))
     return root
 
 

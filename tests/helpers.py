@@ -348,6 +348,32 @@ def tv18(seed):
     return randomize_(torchvision.models.resnet18(), seed).state_dict()
 
 
+def train_and_export(config, work, synthetic_root, iters=2):
+    """Train ``config`` for ``iters`` iterations in the Runner (in ``work``,
+    whose ``data/synthetic`` links to the synthetic root) and export its
+    transfer weights; the exported file's path."""
+    work = str(work)
+    if not osp.exists(osp.join(work, 'data')):
+        os.makedirs(osp.join(work, 'data'))
+        os.symlink(synthetic_root, osp.join(work, 'data', 'synthetic'))
+    name = osp.splitext(osp.basename(config))[0]
+    run_tool([
+        'tools/train.py',
+        osp.join(REPO, config), '--work-dir',
+        osp.join(work, name), '--cfg-options', f'train_cfg.max_iters={iters}',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=0'
+    ],
+             cwd=work)
+    out = osp.join(work, f'{name}.pth')
+    run_tool([
+        'tools/model_converters/extract_transfer_weights.py',
+        osp.join(work, name, f'iter_{iters}.pth'), out
+    ],
+             cwd=work)
+    return out
+
+
 def ddp_encoders(**encoders):
     """``module.<name>.<key>`` for each named torchvision ResNet state dict,
     its ``fc.*`` left out: the encoders of an official checkpoint saved from

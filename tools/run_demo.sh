@@ -27,6 +27,10 @@ else
 fi
 python tools/dataset_converters/make_synthetic.py --out-dir data/synthetic \
     --num-train 64 --num-val 32 --num-unlabeled 64
+# DetCon's FH masks of the COCO+ images (configs/detcon/demo.py; kept when
+# present)
+python tools/dataset_converters/make_fh_masks.py data/synthetic/coco \
+    --folders train2017 unlabeled2017
 
 pretrain() {  # pretrain NAME CONFIG [CFG_OPTION...] -> its iter_N.pth
     local out="$WORK_DIR/pretrain/$1" config=$2

@@ -1,5 +1,6 @@
 from .captions import CaptionTokenizer, CocoCaptionDataset, TokenizeCaption
 from .device_aug import DeviceViewGeometry
+from .fh_masks import LoadFHMask, ViewMasks, write_fh_masks
 from .patches import ColorChannelDrop, PatchGrid, RelativePatchPair
 from .subset import SubsetDataset
 from .synthetic import make_synthetic_datasets
@@ -15,5 +16,6 @@ __all__ = [
     'CaptionTokenizer', 'CocoCaptionDataset', 'TokenizeCaption',
     'UnlabeledImageDataset', 'make_synthetic_datasets', 'fix_mmcv_adjust_hue',
     'RandomResizedCropWithBox', 'MultiViewWithGeometry', 'DeviceViewGeometry',
-    'SubsetDataset', 'ColorChannelDrop', 'PatchGrid', 'RelativePatchPair'
+    'SubsetDataset', 'ColorChannelDrop', 'PatchGrid', 'RelativePatchPair',
+    'LoadFHMask', 'ViewMasks', 'write_fh_masks'
 ]

@@ -29,7 +29,9 @@ def views_geometry(data_samples: Sequence, device=None) -> dict:
     * V)``: ``boxes[v]`` / ``flips[v]`` are view v's boxes / flips for the
     batch; the view sizes are the same for every sample.  When the samples
     carry their ``ori_shape`` (the source image the boxes are in), the dict
-    also has ``image_sizes``: ``(N, 2)`` float ``(h, w)``.
+    also has ``image_sizes``: ``(N, 2)`` float ``(h, w)``; when they carry
+    ``view_masks`` (DetCon's FH masks per view), ``masks``: ``(V, N, h, w)``
+    long.
     """
     try:
         boxes = [s.view_boxes for s in data_samples]
@@ -52,6 +54,10 @@ def views_geometry(data_samples: Sequence, device=None) -> dict:
         shapes = [tuple(s.ori_shape)[:2] for s in data_samples]
         out['image_sizes'] = host_to_device(
             torch.tensor(shapes, dtype=torch.float32), device)
+    if all('view_masks' in s for s in data_samples):
+        masks = torch.stack(
+            [torch.as_tensor(s.view_masks) for s in data_samples], dim=1)
+        out['masks'] = host_to_device(masks, device).long()
     return out
 
 

@@ -20,6 +20,8 @@ DEMOS = [
     ('configs/decon/demo_densecl.py', 30, 4),
     ('configs/pixpro/demo.py', 30, 0),
     ('configs/decon/demo_pixpro.py', 24, 0),
+    ('configs/detcon/demo.py', 30, 0),
+    ('configs/decon/demo_detcon.py', 24, 0),
 ]
 
 

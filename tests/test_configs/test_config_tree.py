@@ -24,7 +24,9 @@ def test_the_tree_has_the_promised_configs():
                  'densecl/coco.py', 'densecl/imagenet.py', 'densecl/demo.py',
                  'pixpro/imagenet.py', 'pixpro/imagenet_400e.py',
                  'pixpro/coco.py', 'pixpro/demo.py', 'decon/pixpro_coco.py',
-                 'decon/demo_pixpro.py'):
+                 'decon/demo_pixpro.py', 'detcon/imagenet.py',
+                 'detcon/imagenet_100e.py', 'detcon/coco.py', 'detcon/demo.py',
+                 'decon/detcon_coco.py', 'decon/demo_detcon.py'):
         assert f'configs/{name}' in CONFIGS, name
 
 

@@ -1,8 +1,9 @@
 """Details outside the loss formulas that the official code fixes: teachers
 that start as exact copies of their students, SlotCon's heads, init and
 ResNet, DeCon's decoder init and teacher prototypes, SlotCon's schedule,
-DenseCL's defaults, InstDisc's and PixPro's recipes.  Expected values are the
-official code's (file and line in docs/fidelity.md), or worked out by hand.
+DenseCL's defaults, InstDisc's, PixPro's and DetCon's recipes.  Expected
+values are the official code's (file and line in docs/fidelity.md), or
+worked out by hand.
 """
 import math
 import os.path as osp
@@ -26,7 +27,8 @@ PAPER_CONFIGS = [
     'mocov2/coco.py', 'mocov2/imagenet.py', 'slotcon/coco.py',
     'slotcon/imagenet.py', 'decon/coco.py', 'decon/imagenet.py',
     'decon/coco_fcn.py', 'decon/coco_multi-level.py', 'decon/densecl_coco.py',
-    'byol/coco.py', 'pixpro/imagenet.py', 'decon/pixpro_coco.py'
+    'byol/coco.py', 'pixpro/imagenet.py', 'decon/pixpro_coco.py',
+    'detcon/imagenet.py', 'decon/detcon_coco.py'
 ]
 
 
@@ -421,3 +423,57 @@ def test_pixpro_demo_views_are_the_recipe_s_at_64_px():
     for v in (*demo.transforms, *coco.transforms):
         v[0].pop('scale')
     assert demo == coco
+
+
+@pytest.mark.parametrize('config,epochs,warm',
+                         [('detcon/imagenet.py', 1000, 10),
+                          ('detcon/imagenet_100e.py', 100, 1)])
+def test_detcon_recipe(config, epochs, warm):
+    """detcon_b_config.py: 4096 images, LARS base lr 0.2 scaled by batch
+    (3.2), wd 1.5e-6, eta 1e-3, momentum 0.9 (:64-72), warm-up num_epochs //
+    100 epochs (:31-32; the optimizer's warmup_epochs=10 is unused), cosine
+    to 0 (schedules.py:41-44), fp32; BYOL views without an overlap
+    condition, FH masks carried per view."""
+    cfg = _cfg(config)
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
+        ('BarlowTwinsLARS', 3.2, 0.9, 1.5e-6)
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    warm_s, cos = cfg.param_scheduler
+    assert (warm_s.begin, warm_s.end) == (0, warm)
+    assert warm_s.start_factor <= 1e-6
+    assert (cos.eta_min, cos.begin, cos.end, cos.T_max) == \
+        (0., warm, epochs, epochs - warm)
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.train_dataloader.batch_size * 16 == 4096
+    names = [t.type for t in cfg.train_dataloader.dataset.pipeline]
+    assert names == [
+        'LoadImageFromFile', 'LoadFHMask', 'MultiViewWithGeometry',
+        'ViewMasks', 'PackInputs'
+    ]
+    views = cfg.train_dataloader.dataset.pipeline[2]
+    assert views.get('min_overlap') is None
+    assert 'view_masks' in cfg.train_dataloader.dataset.pipeline[4].meta_keys
+
+
+def test_detcon_model():
+    """detcon_b.py / networks.py: MLP Linear(2048, 4096) with bias - BN -
+    ReLU - Linear(4096, 256) without bias, predictor 256 - 4096 - 256, 16
+    masks, tau 0.1; target EMA 0.996 cosine over encoder and projector;
+    Haiku conv init (truncated normal 1/sqrt(fan_in)), zero-gamma."""
+    torch.manual_seed(0)
+    model = MODELS.build(_cfg('detcon/imagenet.py').model)
+    model.init_weights()
+    head = model.head
+    assert _shapes(head.projector) == [(2048, 4096), (4096, 256)]
+    assert _shapes(head.predictor) == [(256, 4096), (4096, 256)]
+    assert head.projector.fc1.bias is None
+    assert (head.num_masks, head.temperature) == (16, 0.1)
+    assert model.ema_pairs() == [(model.teacher_backbone, model.backbone),
+                                 (head.teacher_projector, head.projector)]
+    assert (model.teacher_momentum, model.momentum_schedule, model.transfer,
+            model.backbone_conv_init) == (0.996, 'cosine', 'student', 'haiku')
+    w = model.backbone.layer1[0].conv2.weight  # 3x3, 64 in: fan_in 576
+    assert w.abs().max() <= 2 / math.sqrt(576) + 1e-6
+    assert w.std().item() == pytest.approx(0.88 / math.sqrt(576), rel=0.05)
+    assert (model.backbone.layer1[0].bn3.weight == 0).all()

@@ -15,12 +15,14 @@ Usage::
 Steps:
 
 1. The synthetic data (``make_synthetic_datasets``: ``--num-train 64
-   --num-val 32 --num-unlabeled 64`` by default; a root whose manifest
+   --num-val 32 --num-unlabeled 64`` by default, and DetCon's FH masks of
+   its COCO+ images; a root whose manifest
    matches is reused).
 2. Every method of ``docs/algorithms.md`` pre-trains its CPU demo config
-   (``configs/<method>/demo.py``; DeCon three times: ``demo.py`` with the
-   FPN decoder, ``demo_fcn.py`` with the FCN one, ``demo_pixpro.py`` over
-   PixPro with the FPN) for ``--iters`` iterations::
+   (``configs/<method>/demo.py``; DeCon four times: ``demo.py`` with the
+   FPN decoder, ``demo_fcn.py`` with the FCN one, ``demo_pixpro.py`` and
+   ``demo_detcon.py`` over PixPro and DetCon with the FPN) for ``--iters``
+   iterations::
 
        python tools/train.py CONFIG --work-dir WORK/pretrain/NAME \\
            --cfg-options train_cfg.max_iters=N \\
@@ -104,6 +106,8 @@ METHODS = OrderedDict(
     decon_fcn='configs/decon/demo_fcn.py',
     pixpro='configs/pixpro/demo.py',
     decon_pixpro='configs/decon/demo_pixpro.py',
+    detcon='configs/detcon/demo.py',
+    decon_detcon='configs/decon/demo_detcon.py',
     dim='configs/dim/demo.py',
     cpcv2='configs/cpcv2/demo.py',
     relative_loc='configs/relative_loc/demo.py',
@@ -208,6 +212,11 @@ def prepare_data(args) -> str:
         num_val=args.num_val,
         num_unlabeled=args.num_unlabeled,
         seed=DATA_SEED)
+    # DetCon's FH masks of the COCO+ images (kept when present; a rebuilt
+    # COCO root drops them with its old images)
+    from mmdense.datasets import write_fh_masks
+    write_fh_masks(
+        osp.join(args.data_root, 'coco'), ('train2017', 'unlabeled2017'))
     data_root = osp.realpath(args.data_root)
     if data_root == osp.realpath('data/synthetic'):
         return os.getcwd()

@@ -6,6 +6,7 @@ from .decon import DeCon
 from .deep_infomax import DeepInfoMax
 from .dense_contrastive import DenseContrastive
 from .densecl import DenseCL
+from .detcon import DetCon
 from .instdisc import InstDisc
 from .moco import MoCo
 from .pixpro import PixPro
@@ -14,6 +15,6 @@ from .slotcon import SlotCon
 
 __all__ = [
     'BYOL', 'CLIPPretrain', 'DenseContrastive', 'DenseCL', 'SlotCon', 'PixPro',
-    'DeCon', 'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax', 'ContextPrediction',
-    'CPCv2'
+    'DetCon', 'DeCon', 'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax',
+    'ContextPrediction', 'CPCv2'
 ]

@@ -9,6 +9,7 @@ from mmdense.registry import MODELS
 from ..utils.teacher import copy_to_teachers_, make_teacher
 from .dense_contrastive import DenseContrastive
 from .densecl import DenseCL
+from .detcon import DetCon
 from .moco import MoCo
 from .pixpro import PixPro
 from .slotcon import SlotCon
@@ -17,7 +18,11 @@ DECODER_INITS = ('toolbox', 'c2_xavier_fill', 'pytorch')
 DECODER_PROTOTYPES = ('frozen', 'ema')
 # head type -> the method whose defaults DeCon takes when it wraps that head
 WRAPPED_METHODS = dict(
-    DenseCLHead=DenseCL, SlotConHead=SlotCon, MoCoHead=MoCo, PixProHead=PixPro)
+    DenseCLHead=DenseCL,
+    SlotConHead=SlotCon,
+    MoCoHead=MoCo,
+    PixProHead=PixPro,
+    DetConHead=DetCon)
 
 
 @torch.no_grad()
@@ -57,8 +62,8 @@ class DeCon(DenseContrastive):
     """Joint encoder-decoder contrastive pre-training (Quetin, Ghosh, Maleki,
     "DeCon", WACV 2026), wrapping an encoder-only dense method.
 
-    The base method is the ``head`` (SlotCon as published, DenseCL and
-    PixPro as our extensions) applied to C5 (the encoder loss) and, with a
+    The base method is the ``head`` (SlotCon as published, DenseCL, PixPro
+    and DetCon as our extensions) applied to C5 (the encoder loss) and, with a
     fresh copy of its own (projector, prototypes, predictor, center or
     queues, EMA teacher), to the decoder's output(s) (the decoder loss):
     ``L = w * L_enc + (1 - w) * mean over decoder levels of L_dec``. No
@@ -103,7 +108,7 @@ class DeCon(DenseContrastive):
             shuffle-BN, transfer, ResNet init) take the defaults of the
             wrapped method (:meth:`method_defaults`): DeCon over DenseCL
             trains its encoder as DenseCL does, over SlotCon as SlotCon,
-            over PixPro as PixPro.
+            over PixPro as PixPro, over DetCon as DetCon.
     """
 
     def __init__(self,
@@ -188,7 +193,7 @@ class DeCon(DenseContrastive):
     def method_defaults(self, head: dict) -> dict:
         """The defaults of the method whose head DeCon wraps
         (:class:`DenseCL`, :class:`SlotCon`, :class:`MoCo`,
-        :class:`PixPro`); the base's for any other head."""
+        :class:`PixPro`, :class:`DetCon`); the base's for any other head."""
         head_type = head.get('type') if isinstance(head, dict) else None
         if isinstance(head_type, type):
             head_type = head_type.__name__

@@ -7,6 +7,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from mmdense.registry import MODELS
 from mmdense.structures import views_geometry
+from ..utils.init import haiku_init_
 from ..utils.teacher import (copy_to_teachers_, ema_update_, make_teacher,
                              shuffle_batch, teacher_momentum, unshuffle_batch)
 
@@ -54,8 +55,10 @@ class DenseContrastive(BaseSelfSupervisor):
         backbone_conv_init (str): ``'toolbox'`` keeps the backbone's own
             init (mmpretrain's ResNet: Kaiming-normal fan_out, as torchvision
             and SlotCon); ``'fan_in'`` re-draws every backbone conv
-            Kaiming-normal fan_in (OpenSelfSup's ResNet, DenseCL). Skipped
-            when the backbone loads a ``Pretrained`` init_cfg.
+            Kaiming-normal fan_in (OpenSelfSup's ResNet, DenseCL);
+            ``'haiku'`` truncated normal with std 1 / sqrt(fan_in) (Haiku's
+            default, DetCon). Skipped when the backbone loads a
+            ``Pretrained`` init_cfg.
 
     The five knobs left as ``None`` take the class's ``defaults``: a method
     subclass such as :class:`DenseCL` states its paper's values there, once;
@@ -99,9 +102,9 @@ class DenseContrastive(BaseSelfSupervisor):
         if transfer not in ('student', 'teacher'):
             raise ValueError(f"transfer must be 'student' or 'teacher', got "
                              f'{transfer!r}')
-        if backbone_conv_init not in ('toolbox', 'fan_in'):
-            raise ValueError("backbone_conv_init must be 'toolbox' or "
-                             f"'fan_in', got {backbone_conv_init!r}")
+        if backbone_conv_init not in ('toolbox', 'fan_in', 'haiku'):
+            raise ValueError("backbone_conv_init must be 'toolbox', 'fan_in' "
+                             f"or 'haiku', got {backbone_conv_init!r}")
         self.backbone_conv_init = backbone_conv_init
         self.teacher_backbone = make_teacher(self.backbone)
         self.teacher_momentum = teacher_momentum
@@ -160,6 +163,8 @@ class DenseContrastive(BaseSelfSupervisor):
                 if isinstance(m, torch.nn.Conv2d):
                     torch.nn.init.kaiming_normal_(
                         m.weight, mode='fan_in', nonlinearity='relu')
+        elif self.backbone_conv_init == 'haiku' and not pretrained:
+            haiku_init_(self.backbone)
         copy_to_teachers_(self.teacher_pairs())
 
     def student_features(self, img: torch.Tensor) -> Dict[str, torch.Tensor]:

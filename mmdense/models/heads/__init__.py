@@ -1,6 +1,7 @@
 from .base_dense_head import BaseDenseHead
 from .cpc_head import CPCHead
 from .densecl_head import DenseCLHead, dense_correspondence
+from .detcon_head import DetConHead, byol_mlp
 from .dgi_head import DGIHead
 from .dim_head import DIMHead
 from .moco_head import MoCoHead
@@ -11,5 +12,6 @@ from .slotcon_head import SemanticGrouping, SlotConHead, slot_presence
 __all__ = [
     'BaseDenseHead', 'DenseCLHead', 'SlotConHead', 'SemanticGrouping',
     'dense_correspondence', 'slot_presence', 'DIMHead', 'PatchPairHead',
-    'DGIHead', 'MoCoHead', 'CPCHead', 'PixProHead', 'PixelPropagation'
+    'DGIHead', 'MoCoHead', 'CPCHead', 'PixProHead', 'PixelPropagation',
+    'DetConHead', 'byol_mlp'
 ]

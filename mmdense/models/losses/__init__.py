@@ -1,10 +1,10 @@
-from .contrastive import (info_nce, negative_cosine, pixel_consistency,
-                          slot_info_nce, soft_cross_entropy)
+from .contrastive import (detcon_contrast, info_nce, negative_cosine,
+                          pixel_consistency, slot_info_nce, soft_cross_entropy)
 from .instance import gather_with_grad, nce_loss, nt_xent
 from .other_pretexts import clip_loss, dgi_loss
 
 __all__ = [
     'info_nce', 'slot_info_nce', 'pixel_consistency', 'negative_cosine',
-    'soft_cross_entropy', 'clip_loss', 'dgi_loss', 'nce_loss', 'nt_xent',
-    'gather_with_grad'
+    'detcon_contrast', 'soft_cross_entropy', 'clip_loss', 'dgi_loss',
+    'nce_loss', 'nt_xent', 'gather_with_grad'
 ]

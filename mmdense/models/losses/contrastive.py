@@ -68,3 +68,60 @@ def negative_cosine(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     (``PixPro.regression_loss``): ``-2 * mean_n x_n.y_n`` for (N, D)
     L2-normalised ``x``, ``y``."""
     return -2 * (x * y.to(x.dtype)).sum(dim=1).float().mean()
+
+
+def _detcon_direction(pred, ids, other_all, same_all, other_ids, offset,
+                      temperature):
+    """One direction of :func:`detcon_contrast` (view a's anchors)."""
+    b, m, _ = pred.shape
+    g = other_all.shape[0]
+    logits_ab = torch.einsum('bmd,gnd->bmgn', pred, other_all) / temperature
+    logits_aa = torch.einsum('bmd,gnd->bmgn', pred, same_all) / temperature
+    own = torch.zeros(b, g, device=pred.device)
+    own[torch.arange(b), torch.arange(b) + offset] = 1.
+    own = own[:, None, :, None]  # the anchor's own image in the gathered batch
+    same_ab = (ids[:, :, None] == other_ids[:, None, :]).float()
+    same_aa = (ids[:, :, None] == ids[:, None, :]).float()
+    labels = own * same_ab[:, :, None]  # B, M, G, M
+    logits_aa = logits_aa - 1e9 * own * same_aa[:, :, None]
+    labels = torch.cat([labels, torch.zeros_like(labels)], 2).view(b, m, -1)
+    logits = torch.cat([logits_ab, logits_aa], 2).view(b, m, -1)
+    positives = labels.sum(dim=-1)
+    labels = labels / positives.clamp(min=1.)[..., None]
+    weight = (positives > 1e-3).float() / same_aa.sum(dim=-1)
+    ce = -weight * (labels * F.log_softmax(logits, dim=-1)).sum(dim=-1)
+    return ce.mean()
+
+
+def detcon_contrast(pred1: torch.Tensor, pred2: torch.Tensor,
+                    target1: torch.Tensor, target2: torch.Tensor,
+                    ids1: torch.Tensor, ids2: torch.Tensor,
+                    temperature: float) -> torch.Tensor:
+    """DetCon's mask contrast (``byol_nce_detcon`` of ``utils/losses.py``),
+    both directions summed.
+
+    ``pred*`` (B, M, D): the online predictions of M masks per image of each
+    view; ``target*`` (B, M, D): the target projections of the same masks
+    (gathered from every process: the negatives span the global batch);
+    ``ids*`` (B, M) long: the mask ids.  All vectors are L2-normalised here.
+    For an anchor (image b, mask i of view 1) the classes are every target
+    mask of both views of the global batch; its positives are the view-2
+    masks of image b with its id (the soft label is uniform over them); the
+    view-1 masks of image b with its id (itself, duplicates) are removed
+    (``-1e9``) and never positives; the same id in another image is a
+    negative.  Weight: 0 without a positive, else 1 / (how often its id was
+    drawn in its own view); the mean is over all B * M anchors.
+    """
+    from mmengine.dist import all_gather, get_rank, get_world_size
+    pred1, pred2 = (F.normalize(p.float(), dim=-1) for p in (pred1, pred2))
+    target1, target2 = (
+        F.normalize(t.float(), dim=-1) for t in (target1, target2))
+    offset = 0
+    if get_world_size() > 1:
+        offset = get_rank() * len(pred1)
+        target1 = torch.cat(all_gather(target1.contiguous()))
+        target2 = torch.cat(all_gather(target2.contiguous()))
+    return (_detcon_direction(pred1, ids1, target2, target1, ids2, offset,
+                              temperature) +
+            _detcon_direction(pred2, ids2, target1, target2, ids1, offset,
+                              temperature))

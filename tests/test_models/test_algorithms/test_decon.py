@@ -131,15 +131,16 @@ def test_decon_trains_as_the_method_it_wraps():
     """DeCon's knobs left unset take the wrapped method's defaults: over a
     DenseCL head DenseCL's (0.999 constant, shuffle-BN, student, fan-in),
     over a SlotCon head SlotCon's, over a PixPro head PixPro's (0.99
-    cosine, no shuffle-BN, the student transfers); a plain
-    DenseContrastive states none."""
+    cosine, no shuffle-BN, the student transfers), over a DetCon head
+    DetCon's; a plain DenseContrastive states none."""
     from helpers import REPO
     from mmengine.config import Config
 
-    from mmdense.models.algorithms import DenseCL, PixPro, SlotCon
-    for config, method in (('decon/demo_densecl.py', DenseCL),
-                           ('decon/demo.py', SlotCon), ('decon/demo_pixpro.py',
-                                                        PixPro)):
+    from mmdense.models.algorithms import DenseCL, DetCon, PixPro, SlotCon
+    wrapped = [('decon/demo_densecl.py', DenseCL), ('decon/demo.py', SlotCon),
+               ('decon/demo_pixpro.py', PixPro),
+               ('decon/demo_detcon.py', DetCon)]
+    for config, method in wrapped:
         model = MODELS.build(Config.fromfile(f'{REPO}/configs/{config}').model)
         got = {k: getattr(model, k) for k in method.defaults}
         assert got == method.defaults, config
@@ -153,9 +154,9 @@ def test_decon_trains_as_the_method_it_wraps():
 
 
 def test_dense_heads_follow_the_documented_contract():
-    from mmdense.models.heads import (BaseDenseHead, DenseCLHead, MoCoHead,
-                                      PixProHead, SlotConHead)
-    for head in (DenseCLHead, SlotConHead, MoCoHead, PixProHead):
+    from mmdense.models.heads import (BaseDenseHead, DenseCLHead, DetConHead,
+                                      MoCoHead, PixProHead, SlotConHead)
+    for head in (DenseCLHead, SlotConHead, MoCoHead, PixProHead, DetConHead):
         assert issubclass(head, BaseDenseHead)
         for name in ('teacher_pairs', 'ema_pairs', 'loss'):
             assert callable(getattr(head, name))

@@ -63,3 +63,39 @@ def test_negative_cosine_by_hand():
     x = torch.tensor([[1., 0.], [0., 1.]])
     y = torch.tensor([[.6, .8], [.6, .8]])
     assert negative_cosine(x, y).item() == pytest.approx(-2 * .7, rel=1e-6)
+
+
+def _detcon_inputs():
+    pred1 = torch.tensor([[[1., 0.], [0., 1.]]])
+    pred2 = torch.tensor([[[1., 0.], [1., 0.]]])
+    target1 = torch.tensor([[[1., 0.], [0., 1.]]])
+    target2 = torch.tensor([[[0., 1.], [1., 0.]]])
+    return pred1, pred2, target1, target2, torch.tensor(
+        [[0, 1]]), torch.tensor([[0, 0]])
+
+
+def test_detcon_contrast_by_hand():
+    from mmdense.models.losses import detcon_contrast
+    e = math.e
+    # view-1 anchors, classes (view-2 targets | view-1 targets), t = 1:
+    #  mask 0 (id 0): logits (0, 1 | removed, 0), positives both view-2
+    #  masks (id 0 twice): CE = log(2 + e) - .5, weight 1 / 1;
+    #  mask 1 (id 1): no view-2 mask has id 1: weight 0.
+    # view-2 anchors (id 0, drawn twice: weight 1 / 2 each): logits
+    #  (1, 0 | removed, removed), positive view-1 mask 0: CE log(1 + e) - 1.
+    expected = (math.log(2 + e) - .5) / 2 + .5 * (math.log(1 + e) - 1)
+    assert detcon_contrast(*_detcon_inputs(), 1.).item() == pytest.approx(
+        expected, rel=1e-6)
+
+
+def test_detcon_same_id_in_another_image_is_a_negative():
+    from mmdense.models.losses import detcon_contrast
+    e = math.e
+    twice = [torch.cat([t, t]) for t in _detcon_inputs()]
+    # image 1 is a copy of image 0: its masks join every anchor's classes
+    # as negatives, its view-1 masks unremoved (only the anchor's own
+    # image is), so view-1 mask 0 sees (0, 1, 0, 1 | removed, 0, 1, 0) and
+    # a view-2 anchor (1, 0, 1, 0 | removed, removed, 0, 1)
+    expected = (math.log(4 + 3 * e) - .5) / 2 + .5 * (math.log(3 + 3 * e) - 1)
+    assert detcon_contrast(*twice, 1.).item() == pytest.approx(
+        expected, rel=1e-6)
