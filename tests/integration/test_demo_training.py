@@ -22,6 +22,8 @@ DEMOS = [
     ('configs/decon/demo_pixpro.py', 24, 0),
     ('configs/detcon/demo.py', 30, 0),
     ('configs/decon/demo_detcon.py', 24, 0),
+    ('configs/vicregl/demo.py', 30, 0),
+    ('configs/decon/demo_vicregl.py', 24, 0),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The dense bases added beside DenseCL and SlotCon (PixPro, DetCon) run
+"""The dense bases added beside DenseCL and SlotCon (PixPro, DetCon,
+VICRegL) run
 for real: each demo's weights (trained in the Runner and exported) load n/n
 into the synthetic Mask R-CNN and FCN; DeCon over each exports its FPN into
 the detector's ``neck``; two gloo processes give the one-process loss and
@@ -14,7 +15,7 @@ from helpers import (SYNTHETIC_BENCHMARKS, benchmark_model, free_port,
 
 from mmdense.weights import load_pretrained
 
-METHODS = ['pixpro', 'detcon']
+METHODS = ['pixpro', 'detcon', 'vicregl']
 
 
 @pytest.mark.parametrize('method', METHODS)
@@ -28,7 +29,7 @@ def test_demo_exports_the_student_backbone(method, synthetic_root, tmp_path):
         map_location='cpu',
         weights_only=False)
     # the student (PixPro's convert_pretrain_to_d2.py keeps module.encoder.*;
-    # DetCon evaluates its online network)
+    # DetCon evaluates its online network; VICRegL has no other)
     for k, v in weights.items():
         assert torch.equal(v, ckpt['state_dict'][k]), k
     n = len(weights)
@@ -166,3 +167,46 @@ def test_detcon_two_processes_equal_one(tmp_path):
     torch.testing.assert_close((r0['loss'] + r1['loss']) / 2, loss)
     for g, g0, g1 in zip(grads, r0['grads'], r1['grads']):
         torch.testing.assert_close(torch.cat([g0, g1]) / 2, g)
+
+
+def _vicreg_inputs(n=4):
+    g = torch.Generator().manual_seed(11)
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(5, 5)  # a shared parameter, as a model's
+    return layer, [torch.randn(n, 3, 5, generator=g) for _ in range(2)]
+
+
+def _vicreg_loss_and_grads(layer, x, y):
+    from mmdense.models.losses import vicreg_global, vicreg_local
+    x, y = layer(x), layer(y)
+    terms = vicreg_global([x.mean(1), y.mean(1)], 25., 25., 1.) + \
+        vicreg_local(x, y, 25., 25., 1.)
+    loss = sum(terms)
+    loss.backward()
+    return loss.detach(), [p.grad.clone() for p in layer.parameters()]
+
+
+def _vicreg_half(rank, world):
+    import torch.distributed as dist
+    layer, (x, y) = _vicreg_inputs()
+    b = len(x) // world
+    mine = slice(rank * b, (rank + 1) * b)
+    # variance and covariance gather every process's rows (with gradient)
+    loss, grads = _vicreg_loss_and_grads(layer, x[mine], y[mine])
+    for g in grads:  # what DDP does to the gradients
+        dist.all_reduce(g)
+        g /= world
+    return dict(loss=loss, grads=grads)
+
+
+def test_vicregl_terms_two_processes_equal_one(tmp_path):
+    r0, r1 = _two_halves(_vicreg_half, tmp_path)
+    loss, grads = _vicreg_loss_and_grads(*_vicreg_inputs()[:1],
+                                         *_vicreg_inputs()[1])
+    # invariance is a per-process mean, variance and covariance are computed
+    # on the gathered batch: the mean of the two losses is the one-process
+    # loss, and DDP's averaged gradients are its gradients
+    torch.testing.assert_close((r0['loss'] + r1['loss']) / 2, loss)
+    for g, g0, g1 in zip(grads, r0['grads'], r1['grads']):
+        torch.testing.assert_close(g0, g)
+        torch.testing.assert_close(g1, g)

@@ -26,7 +26,11 @@ def test_the_tree_has_the_promised_configs():
                  'pixpro/coco.py', 'pixpro/demo.py', 'decon/pixpro_coco.py',
                  'decon/demo_pixpro.py', 'detcon/imagenet.py',
                  'detcon/imagenet_100e.py', 'detcon/coco.py', 'detcon/demo.py',
-                 'decon/detcon_coco.py', 'decon/demo_detcon.py'):
+                 'decon/detcon_coco.py', 'decon/demo_detcon.py',
+                 'vicregl/imagenet.py', 'vicregl/imagenet_300e.py',
+                 'vicregl/imagenet_alpha0.9.py', 'vicregl/coco.py',
+                 'vicregl/demo.py', 'decon/vicregl_coco.py',
+                 'decon/demo_vicregl.py'):
         assert f'configs/{name}' in CONFIGS, name
 
 

@@ -1,7 +1,8 @@
 """Details outside the loss formulas that the official code fixes: teachers
 that start as exact copies of their students, SlotCon's heads, init and
 ResNet, DeCon's decoder init and teacher prototypes, SlotCon's schedule,
-DenseCL's defaults, InstDisc's, PixPro's and DetCon's recipes.  Expected
+DenseCL's defaults, InstDisc's, PixPro's, DetCon's and VICRegL's
+recipes.  Expected
 values are the official code's (file and line in docs/fidelity.md), or
 worked out by hand.
 """
@@ -477,3 +478,40 @@ def test_detcon_model():
     assert w.abs().max() <= 2 / math.sqrt(576) + 1e-6
     assert w.std().item() == pytest.approx(0.88 / math.sqrt(576), rel=0.05)
     assert (model.backbone.layer1[0].bn3.weight == 0).all()
+
+
+@pytest.mark.parametrize('config,lr,batch,epochs,alpha',
+                         [('vicregl/imagenet.py', 0.6, 512, 100, .75),
+                          ('vicregl/imagenet_300e.py', 1.6, 2048, 300, .75),
+                          ('vicregl/imagenet_alpha0.9.py', 0.6, 512, 100, .9)])
+def test_vicregl_recipe(config, lr, batch, epochs, alpha):
+    """README ResNet-50 commands: --batch-size 512 --base-lr 0.3 --epochs 100
+    and --batch-size 2048 --base-lr 0.2 --epochs 300, --alpha 0.75 (0.9 the
+    other release); optimizers.py: LARS wd 1e-6, eta 1e-3, momentum 0.9
+    (:104-113); utils.py: lr x batch / 256, warm-up 10 epochs from 0, cosine
+    to 0.001 x lr (:44-63); main_vicregl.py: 8192-8192-8192 and 512-512-512
+    projectors, coefficients 25 / 25 / 1, matches 20 / 4, --no-flip-grid 1
+    (:40-66); two 224-px views, scale 0.08-1, independent crops."""
+    cfg = _cfg(config)
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == \
+        ('BarlowTwinsLARS', lr, 0.9, 1e-6)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'  # --fp16
+    warm, cos = cfg.param_scheduler
+    assert (warm.begin, warm.end) == (0, 10) and warm.start_factor <= 1e-6
+    assert (cos.eta_min_ratio, cos.begin, cos.end, cos.T_max) == \
+        (1e-3, 10, epochs, epochs - 10)
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.auto_scale_lr.base_batch_size == batch
+    assert cfg.train_dataloader.batch_size == 64
+    views = cfg.train_dataloader.dataset.pipeline[1]
+    assert views.type == 'MultiViewWithGeometry'
+    assert views.get('min_overlap') is None
+    head = MODELS.build(cfg.model).head
+    assert head.alpha == alpha
+    assert _shapes(head.projector) == [(2048, 8192), (8192, 8192),
+                                       (8192, 8192)]
+    assert _shapes(head.maps_projector) == [(2048, 512), (512, 512),
+                                            (512, 512)]
+    assert (head.coeffs, head.num_matches, head.flip_grid) == \
+        ((25., 25., 1.), (20, 4), False)

@@ -19,10 +19,10 @@ Steps:
    its COCO+ images; a root whose manifest
    matches is reused).
 2. Every method of ``docs/algorithms.md`` pre-trains its CPU demo config
-   (``configs/<method>/demo.py``; DeCon four times: ``demo.py`` with the
-   FPN decoder, ``demo_fcn.py`` with the FCN one, ``demo_pixpro.py`` and
-   ``demo_detcon.py`` over PixPro and DetCon with the FPN) for ``--iters``
-   iterations::
+   (``configs/<method>/demo.py``; DeCon five times: ``demo.py`` with the
+   FPN decoder, ``demo_fcn.py`` with the FCN one, ``demo_pixpro.py``,
+   ``demo_detcon.py`` and ``demo_vicregl.py`` over PixPro, DetCon and
+   VICRegL with the FPN) for ``--iters`` iterations::
 
        python tools/train.py CONFIG --work-dir WORK/pretrain/NAME \\
            --cfg-options train_cfg.max_iters=N \\
@@ -108,6 +108,8 @@ METHODS = OrderedDict(
     decon_pixpro='configs/decon/demo_pixpro.py',
     detcon='configs/detcon/demo.py',
     decon_detcon='configs/decon/demo_detcon.py',
+    vicregl='configs/vicregl/demo.py',
+    decon_vicregl='configs/decon/demo_vicregl.py',
     dim='configs/dim/demo.py',
     cpcv2='configs/cpcv2/demo.py',
     relative_loc='configs/relative_loc/demo.py',

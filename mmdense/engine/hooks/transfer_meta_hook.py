@@ -22,8 +22,10 @@ class TransferMetaHook(Hook):
         if hasattr(model, 'transfer_prefixes'):
             info = dict(
                 source=model.transfer,
-                student=model.transfer_prefixes('student'),
-                teacher=model.transfer_prefixes('teacher'))
+                student=model.transfer_prefixes('student'))
+            # a method without a teacher (VICRegL) offers the student only
+            if getattr(model, 'has_teacher', True):
+                info['teacher'] = model.transfer_prefixes('teacher')
         else:
             info = dict(source='student', student={'backbone.': 'backbone.'})
         checkpoint.setdefault('meta', {})['transfer'] = info

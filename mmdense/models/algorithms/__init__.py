@@ -12,9 +12,10 @@ from .moco import MoCo
 from .pixpro import PixPro
 from .simclr import SimCLR
 from .slotcon import SlotCon
+from .vicregl import VICRegL
 
 __all__ = [
     'BYOL', 'CLIPPretrain', 'DenseContrastive', 'DenseCL', 'SlotCon', 'PixPro',
-    'DetCon', 'DeCon', 'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax',
+    'DetCon', 'VICRegL', 'DeCon', 'InstDisc', 'MoCo', 'SimCLR', 'DeepInfoMax',
     'ContextPrediction', 'CPCv2'
 ]

@@ -13,6 +13,7 @@ from .detcon import DetCon
 from .moco import MoCo
 from .pixpro import PixPro
 from .slotcon import SlotCon
+from .vicregl import VICRegL
 
 DECODER_INITS = ('toolbox', 'c2_xavier_fill', 'pytorch')
 DECODER_PROTOTYPES = ('frozen', 'ema')
@@ -22,7 +23,8 @@ WRAPPED_METHODS = dict(
     SlotConHead=SlotCon,
     MoCoHead=MoCo,
     PixProHead=PixPro,
-    DetConHead=DetCon)
+    DetConHead=DetCon,
+    VICRegLHead=VICRegL)
 
 
 @torch.no_grad()
@@ -62,10 +64,11 @@ class DeCon(DenseContrastive):
     """Joint encoder-decoder contrastive pre-training (Quetin, Ghosh, Maleki,
     "DeCon", WACV 2026), wrapping an encoder-only dense method.
 
-    The base method is the ``head`` (SlotCon as published, DenseCL, PixPro
-    and DetCon as our extensions) applied to C5 (the encoder loss) and, with a
-    fresh copy of its own (projector, prototypes, predictor, center or
-    queues, EMA teacher), to the decoder's output(s) (the decoder loss):
+    The base method is the ``head`` (SlotCon as published, DenseCL, PixPro,
+    DetCon and VICRegL as our extensions) applied to C5 (the encoder loss)
+    and, with a fresh copy of its own (projector, prototypes, predictor,
+    center or queues, EMA teacher), to the decoder's output(s) (the decoder
+    loss):
     ``L = w * L_enc + (1 - w) * mean over decoder levels of L_dec``. No
     gradient is stopped: the decoder loss trains the encoder too.
 
@@ -108,7 +111,8 @@ class DeCon(DenseContrastive):
             shuffle-BN, transfer, ResNet init) take the defaults of the
             wrapped method (:meth:`method_defaults`): DeCon over DenseCL
             trains its encoder as DenseCL does, over SlotCon as SlotCon,
-            over PixPro as PixPro, over DetCon as DetCon.
+            over PixPro as PixPro, over DetCon as DetCon, over VICRegL as
+            VICRegL (no teacher: neither a teacher encoder nor decoder).
     """
 
     def __init__(self,
@@ -153,7 +157,8 @@ class DeCon(DenseContrastive):
                 self, decoder_key):
             delattr(self, decoder_key)  # the parent's empty `neck = None`
         self.add_module(decoder_key, MODELS.build(decoder))
-        self.teacher_decoder = make_teacher(self.decoder)
+        if self.has_teacher:
+            self.teacher_decoder = make_teacher(self.decoder)
         channels = _decoder_channels(self.decoder)
         if levels == 'single':
             channels = channels[:1]
@@ -193,7 +198,8 @@ class DeCon(DenseContrastive):
     def method_defaults(self, head: dict) -> dict:
         """The defaults of the method whose head DeCon wraps
         (:class:`DenseCL`, :class:`SlotCon`, :class:`MoCo`,
-        :class:`PixPro`, :class:`DetCon`); the base's for any other head."""
+        :class:`PixPro`, :class:`DetCon`, :class:`VICRegL`); the base's for any
+        other head."""
         head_type = head.get('type') if isinstance(head, dict) else None
         if isinstance(head_type, type):
             head_type = head_type.__name__
@@ -206,18 +212,22 @@ class DeCon(DenseContrastive):
         heads.update({f'dec{i}': h for i, h in enumerate(self.decoder_heads)})
         return heads
 
+    def _decoder_pair(self) -> list:
+        return [(self.teacher_decoder, self.decoder)] if self.has_teacher \
+            else []
+
     def teacher_pairs(self) -> list:
-        return super().teacher_pairs() + [(self.teacher_decoder, self.decoder)]
+        return super().teacher_pairs() + self._decoder_pair()
 
     def ema_pairs(self) -> list:
-        return super().ema_pairs() + [(self.teacher_decoder, self.decoder)]
+        return super().ema_pairs() + self._decoder_pair()
 
     def init_weights(self) -> None:
         """The base's init (student, then teachers copied), then the
         decoder's convs by ``decoder_init`` and their teacher copy."""
         super().init_weights()
         init_decoder_convs_(self.decoder, self.decoder_init)
-        copy_to_teachers_([(self.teacher_decoder, self.decoder)])
+        copy_to_teachers_(self._decoder_pair())
 
     def transfer_prefixes(self, source: str):
         prefixes = super().transfer_prefixes(source)

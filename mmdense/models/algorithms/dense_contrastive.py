@@ -60,6 +60,10 @@ class DenseContrastive(BaseSelfSupervisor):
             default, DetCon). Skipped when the backbone loads a
             ``Pretrained`` init_cfg.
 
+    A head whose ``teacher_views`` is empty has no teacher: no
+    ``teacher_backbone`` is built, nothing is averaged, the three teacher
+    knobs must stay unset and the student transfers.
+
     The five knobs left as ``None`` take the class's ``defaults``: a method
     subclass such as :class:`DenseCL` states its paper's values there, once;
     this base states none.
@@ -88,6 +92,24 @@ class DenseContrastive(BaseSelfSupervisor):
             transfer=transfer,
             backbone_conv_init=backbone_conv_init)
         defaults = self.method_defaults(head)
+        # a head that encodes no view with a teacher (teacher_views empty)
+        # gets no teacher: no EMA copy, its knobs unused, the student
+        # transfers
+        self.has_teacher = bool(getattr(self.head, 'teacher_views', ()))
+        if not self.has_teacher:
+            knobs = ('teacher_momentum', 'momentum_schedule', 'shuffle_bn')
+            extra = [k for k in knobs if given[k] is not None]
+            if extra:
+                raise ValueError(
+                    f'{type(self).__name__}: {", ".join(extra)} set, but '
+                    f'{type(self.head).__name__} has no teacher (empty '
+                    'teacher_views): remove them from the model config')
+            defaults = dict(
+                dict(
+                    teacher_momentum=None,
+                    momentum_schedule=None,
+                    shuffle_bn=False,
+                    transfer='student'), **defaults)
         missing = [
             k for k, v in given.items() if v is None and k not in defaults
         ]
@@ -102,11 +124,16 @@ class DenseContrastive(BaseSelfSupervisor):
         if transfer not in ('student', 'teacher'):
             raise ValueError(f"transfer must be 'student' or 'teacher', got "
                              f'{transfer!r}')
+        if transfer == 'teacher' and not self.has_teacher:
+            raise ValueError(f"{type(self).__name__}: transfer='teacher', but "
+                             f'{type(self.head).__name__} has no teacher: '
+                             "use transfer='student'")
         if backbone_conv_init not in ('toolbox', 'fan_in', 'haiku'):
             raise ValueError("backbone_conv_init must be 'toolbox', 'fan_in' "
                              f"or 'haiku', got {backbone_conv_init!r}")
         self.backbone_conv_init = backbone_conv_init
-        self.teacher_backbone = make_teacher(self.backbone)
+        if self.has_teacher:
+            self.teacher_backbone = make_teacher(self.backbone)
         self.teacher_momentum = teacher_momentum
         self.momentum_schedule = momentum_schedule
         self.shuffle_bn = shuffle_bn
@@ -116,7 +143,8 @@ class DenseContrastive(BaseSelfSupervisor):
         # host mirror of ``step``: reading the buffer in every iteration
         # would wait for the device; refreshed when a state dict is loaded
         self._step = 0
-        self.momentum_at(0)  # fail early on a bad schedule / missing iters
+        if self.has_teacher:
+            self.momentum_at(0)  # fail early: bad schedule / missing iters
 
     def method_defaults(self, head: dict) -> dict:
         """The values of the knobs left as None: the class's ``defaults``
@@ -136,7 +164,8 @@ class DenseContrastive(BaseSelfSupervisor):
     def teacher_pairs(self) -> list:
         """Every (teacher, student) module pair: the teacher starts as an
         exact copy of its student (:meth:`init_weights`)."""
-        pairs = [(self.teacher_backbone, self.backbone)]
+        pairs = [(self.teacher_backbone,
+                  self.backbone)] if self.has_teacher else []
         for head in self.level_heads().values():
             pairs += head.teacher_pairs()
         return pairs
@@ -145,7 +174,8 @@ class DenseContrastive(BaseSelfSupervisor):
         """The pairs whose teacher follows its student by EMA in every
         iteration: all of :meth:`teacher_pairs` unless a head says
         otherwise (``head.ema_pairs()``, e.g. a frozen teacher copy)."""
-        pairs = [(self.teacher_backbone, self.backbone)]
+        pairs = [(self.teacher_backbone,
+                  self.backbone)] if self.has_teacher else []
         for head in self.level_heads().values():
             pairs += head.ema_pairs()
         return pairs
@@ -187,6 +217,9 @@ class DenseContrastive(BaseSelfSupervisor):
         """Downstream key prefix -> prefix of the ``source`` (``'student'``
         or ``'teacher'``) weights, e.g. ``{'backbone.': 'teacher_backbone.'}``.
         """
+        if source == 'teacher' and not self.has_teacher:
+            raise ValueError(f'{type(self).__name__} has no teacher: its '
+                             "weights transfer from the student ('backbone.')")
         return {
             'backbone.':
             'teacher_backbone.' if source == 'teacher' else 'backbone.'
@@ -216,7 +249,8 @@ class DenseContrastive(BaseSelfSupervisor):
     def loss(self, inputs: List[torch.Tensor], data_samples: list,
              **kwargs) -> dict:
         step = self._step
-        ema_update_(self.ema_pairs(), self.momentum_at(step))
+        if self.has_teacher:
+            ema_update_(self.ema_pairs(), self.momentum_at(step))
         self._step = step + 1
         self.step.fill_(self._step)  # a host scalar: no sync
         geometry = views_geometry(data_samples, inputs[0].device) \

@@ -20,7 +20,9 @@ class BaseDenseHead(BaseModule):
 
     * ``student_views`` / ``teacher_views``: the indices of the views the
       student / the teacher encode (DenseCL and MoCo: ``(0,)`` / ``(1,)``,
-      one direction; SlotCon: both views each, both directions);
+      one direction; SlotCon: both views each, both directions); an empty
+      ``teacher_views`` means a method without a teacher: the algorithm
+      builds no EMA copy and ``loss`` gets an empty ``teacher`` dict;
     * ``min_feature_size``: the smallest feature map side the loss accepts
       (2 for a dense loss; the algorithm raises a clear error before the
       loss sees a smaller map);

@@ -136,10 +136,12 @@ def test_decon_trains_as_the_method_it_wraps():
     from helpers import REPO
     from mmengine.config import Config
 
-    from mmdense.models.algorithms import DenseCL, DetCon, PixPro, SlotCon
+    from mmdense.models.algorithms import (DenseCL, DetCon, PixPro, SlotCon,
+                                           VICRegL)
     wrapped = [('decon/demo_densecl.py', DenseCL), ('decon/demo.py', SlotCon),
                ('decon/demo_pixpro.py', PixPro),
-               ('decon/demo_detcon.py', DetCon)]
+               ('decon/demo_detcon.py', DetCon),
+               ('decon/demo_vicregl.py', VICRegL)]
     for config, method in wrapped:
         model = MODELS.build(Config.fromfile(f'{REPO}/configs/{config}').model)
         got = {k: getattr(model, k) for k in method.defaults}
@@ -155,8 +157,10 @@ def test_decon_trains_as_the_method_it_wraps():
 
 def test_dense_heads_follow_the_documented_contract():
     from mmdense.models.heads import (BaseDenseHead, DenseCLHead, DetConHead,
-                                      MoCoHead, PixProHead, SlotConHead)
-    for head in (DenseCLHead, SlotConHead, MoCoHead, PixProHead, DetConHead):
+                                      MoCoHead, PixProHead, SlotConHead,
+                                      VICRegLHead)
+    for head in (DenseCLHead, SlotConHead, MoCoHead, PixProHead, DetConHead,
+                 VICRegLHead):
         assert issubclass(head, BaseDenseHead)
         for name in ('teacher_pairs', 'ema_pairs', 'loss'):
             assert callable(getattr(head, name))
