@@ -105,8 +105,16 @@ def _two_halves(half, tmp_path):
     return [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
 
 
-def _pixpro_half(rank, world):
+def _ddp_average(grads, world):
+    """What DDP does to the gradients: their mean over the processes."""
     import torch.distributed as dist
+    for g in grads:
+        dist.all_reduce(g)
+        g /= world
+    return grads
+
+
+def _pixpro_half(rank, world):
     feats, geometry = _pixpro_inputs()
     b = len(feats[0]) // world
     mine = slice(rank * b, (rank + 1) * b)
@@ -116,10 +124,7 @@ def _pixpro_half(rank, world):
             boxes=geometry['boxes'][:, mine],
             flips=geometry['flips'][:, mine],
             image_sizes=geometry['image_sizes'][mine]))
-    for g in grads:  # what DDP does to the gradients
-        dist.all_reduce(g)
-        g /= world
-    return dict(loss=loss, grads=grads)
+    return dict(loss=loss, grads=_ddp_average(grads, world))
 
 
 def test_pixpro_two_processes_equal_one(tmp_path):
@@ -187,16 +192,12 @@ def _vicreg_loss_and_grads(layer, x, y):
 
 
 def _vicreg_half(rank, world):
-    import torch.distributed as dist
     layer, (x, y) = _vicreg_inputs()
     b = len(x) // world
     mine = slice(rank * b, (rank + 1) * b)
     # variance and covariance gather every process's rows (with gradient)
     loss, grads = _vicreg_loss_and_grads(layer, x[mine], y[mine])
-    for g in grads:  # what DDP does to the gradients
-        dist.all_reduce(g)
-        g /= world
-    return dict(loss=loss, grads=grads)
+    return dict(loss=loss, grads=_ddp_average(grads, world))
 
 
 def test_vicregl_terms_two_processes_equal_one(tmp_path):

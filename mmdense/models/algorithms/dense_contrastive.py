@@ -161,11 +161,14 @@ class DenseContrastive(BaseSelfSupervisor):
         :meth:`student_features` and :meth:`teacher_features` return."""
         return {'': self.head}
 
+    def _backbone_pair(self) -> list:
+        return [(self.teacher_backbone, self.backbone)] if self.has_teacher \
+            else []
+
     def teacher_pairs(self) -> list:
         """Every (teacher, student) module pair: the teacher starts as an
         exact copy of its student (:meth:`init_weights`)."""
-        pairs = [(self.teacher_backbone,
-                  self.backbone)] if self.has_teacher else []
+        pairs = self._backbone_pair()
         for head in self.level_heads().values():
             pairs += head.teacher_pairs()
         return pairs
@@ -174,8 +177,7 @@ class DenseContrastive(BaseSelfSupervisor):
         """The pairs whose teacher follows its student by EMA in every
         iteration: all of :meth:`teacher_pairs` unless a head says
         otherwise (``head.ema_pairs()``, e.g. a frozen teacher copy)."""
-        pairs = [(self.teacher_backbone,
-                  self.backbone)] if self.has_teacher else []
+        pairs = self._backbone_pair()
         for head in self.level_heads().values():
             pairs += head.ema_pairs()
         return pairs

@@ -1,7 +1,5 @@
 """DetCon-B's mask pooling, projector, predictor and loss as a dense
 head."""
-from collections import OrderedDict
-
 import torch
 import torch.nn as nn
 
@@ -9,20 +7,15 @@ from mmdense.registry import MODELS
 from mmdense.structures import majority_cells, pool_masks
 from ..losses import detcon_contrast
 from ..utils.init import haiku_init_
+from ..utils.mlp import bn_mlp
 from ..utils.teacher import make_teacher
 from .base_dense_head import BaseDenseHead
 
 
 def byol_mlp(in_dim: int, hidden: int, out_dim: int) -> nn.Sequential:
     """DetCon's (BYOL's) ``MLP``: Linear with bias, BN, ReLU, Linear without
-    bias, Haiku-initialised."""
-    return haiku_init_(
-        nn.Sequential(
-            OrderedDict(
-                fc0=nn.Linear(in_dim, hidden),
-                bn0=nn.BatchNorm1d(hidden),
-                act0=nn.ReLU(inplace=True),
-                fc1=nn.Linear(hidden, out_dim, bias=False))))
+    bias (:func:`bn_mlp`), Haiku-initialised."""
+    return haiku_init_(bn_mlp(in_dim, (hidden, out_dim)))
 
 
 @MODELS.register_module()

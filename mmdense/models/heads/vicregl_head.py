@@ -1,6 +1,5 @@
 """VICRegL's global and local VICReg losses as a dense head without a
 teacher."""
-from collections import OrderedDict
 from typing import Sequence
 
 import torch
@@ -9,20 +8,13 @@ import torch.nn as nn
 from mmdense.registry import MODELS
 from mmdense.structures import cell_centers
 from ..losses import nearest_matches, vicreg_global, vicreg_local
+from ..utils.mlp import bn_mlp
 from .base_dense_head import BaseDenseHead
 
 
 def vicreg_mlp(in_dim: int, spec: str) -> nn.Sequential:
-    """VICRegL's ``utils.MLP``: ``in-d1-...-dk``: (Linear, BN, ReLU) per
-    hidden layer, a last Linear without bias; PyTorch's default init."""
-    dims = [in_dim] + [int(d) for d in spec.split('-')]
-    layers = OrderedDict()
-    for n, (i, o) in enumerate(zip(dims[:-2], dims[1:-1])):
-        layers[f'fc{n}'] = nn.Linear(i, o)
-        layers[f'bn{n}'] = nn.BatchNorm1d(o)
-        layers[f'act{n}'] = nn.ReLU(inplace=True)
-    layers[f'fc{len(dims) - 2}'] = nn.Linear(dims[-2], dims[-1], bias=False)
-    return nn.Sequential(layers)
+    """VICRegL's ``utils.MLP``: ``in-d1-...-dk`` (:func:`bn_mlp`)."""
+    return bn_mlp(in_dim, [int(d) for d in spec.split('-')])
 
 
 @MODELS.register_module()
@@ -98,15 +90,16 @@ class VICRegLHead(BaseDenseHead):
     def _pair(self, maps_a, maps_b, loc_a, loc_b) -> torch.Tensor:
         """``_local_loss`` of one view pair: ``(inv, var, cov)``, each
         direction and matching halved, the two matchings added."""
+        with torch.no_grad():  # a -> b; b -> a is their transpose
+            by_feature = torch.cdist(maps_a, maps_b)
+            by_location = torch.cdist(loc_a, loc_b)
         terms = 0.
-        directions = ((maps_a, maps_b, loc_a, loc_b), (maps_b, maps_a, loc_b,
-                                                       loc_a))
-        for (x, y, lx, ly), k in zip(directions, self.num_matches):
-            with torch.no_grad():
-                by_feature = torch.cdist(x, y)
-                by_location = torch.cdist(lx, ly)
+        for x, y, back, k in ((maps_a, maps_b, False, self.num_matches[0]),
+                              (maps_b, maps_a, True, self.num_matches[1])):
             for dist, num in ((by_feature, None), (by_location, k)):
-                kept, matched = nearest_matches(x, y, dist, num)
+                kept, matched = nearest_matches(
+                    x, y,
+                    dist.transpose(1, 2) if back else dist, num)
                 terms = terms + torch.stack(
                     vicreg_local(kept, matched, *self.coeffs)) / 2
         return terms

@@ -2,6 +2,8 @@
 import torch
 import torch.nn.functional as F
 
+from ..utils.gather import gather_batch
+
 
 def info_nce(query: torch.Tensor, positive: torch.Tensor,
              negatives: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -112,15 +114,11 @@ def detcon_contrast(pred1: torch.Tensor, pred2: torch.Tensor,
     negative.  Weight: 0 without a positive, else 1 / (how often its id was
     drawn in its own view); the mean is over all B * M anchors.
     """
-    from mmengine.dist import all_gather, get_rank, get_world_size
     pred1, pred2 = (F.normalize(p.float(), dim=-1) for p in (pred1, pred2))
-    target1, target2 = (
-        F.normalize(t.float(), dim=-1) for t in (target1, target2))
-    offset = 0
-    if get_world_size() > 1:
-        offset = get_rank() * len(pred1)
-        target1 = torch.cat(all_gather(target1.contiguous()))
-        target2 = torch.cat(all_gather(target2.contiguous()))
+    target1, offset = gather_batch(
+        F.normalize(target1.float(), dim=-1), with_grad=False)
+    target2, _ = gather_batch(
+        F.normalize(target2.float(), dim=-1), with_grad=False)
     return (_detcon_direction(pred1, ids1, target2, target1, ids2, offset,
                               temperature) +
             _detcon_direction(pred2, ids2, target1, target2, ids1, offset,
